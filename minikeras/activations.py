@@ -1,0 +1,218 @@
+"""Activation functions, each written next to its derivative.
+
+Every function takes and returns float32 arrays. The derivative of ``f`` is
+``backward(f)(grad, x, y)``: the gradient with respect to the input ``x`` given the
+gradient ``grad`` with respect to the output ``y = f(x)``. Most derivatives are written
+against the output ``y``, which the forward pass has already computed.
+"""
+import numpy as np
+
+from .registry import Registry
+
+_registry = Registry("activation")
+_backward = {}
+
+
+def _activation(*names, backward):
+    def decorator(fn):
+        _registry.register(fn, fn.__name__, *names)
+        _backward[fn] = backward
+        return fn
+    return decorator
+
+
+@_activation(backward=lambda g, x, y: g)
+def linear(x):
+    """Identity (Keras: ``linear``)."""
+    return x
+
+
+@_activation(backward=lambda g, x, y: g * (y > 0) if y is not None else g * (x > 0))
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """Rectified linear unit: max(x, 0), with Keras's optional slope, cap and threshold."""
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+        return np.maximum(x, 0, dtype=x.dtype)
+    y = np.where(x >= threshold, x, negative_slope * (x - threshold)).astype(x.dtype, copy=False)
+    return y if max_value is None else np.minimum(y, max_value, dtype=x.dtype)
+
+
+@_activation(backward=lambda g, x, y: g * ((x > 0) & (x < 6)))
+def relu6(x):
+    """min(max(x, 0), 6)."""
+    return np.clip(x, 0, 6)
+
+
+def _sigmoid_backward(g, x, y):
+    return g * y * (1 - y)
+
+
+@_activation(backward=_sigmoid_backward)
+def sigmoid(x):
+    """1 / (1 + exp(-x)), computed without overflow for any x."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+@_activation(backward=lambda g, x, y: g * (1 - y * y))
+def tanh(x):
+    """Hyperbolic tangent."""
+    return np.tanh(x)
+
+
+def _softmax_backward(g, x, y, axis=-1):
+    return y * (g - np.sum(g * y, axis=axis, keepdims=True))
+
+
+@_activation(backward=_softmax_backward)
+def softmax(x, axis=-1):
+    """exp(x) / sum(exp(x)) along ``axis``, shifted by the maximum for stability."""
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e
+
+
+def _log_softmax_backward(g, x, y, axis=-1):
+    return g - np.exp(y) * np.sum(g, axis=axis, keepdims=True)
+
+
+@_activation(backward=_log_softmax_backward)
+def log_softmax(x, axis=-1):
+    """x - logsumexp(x) along ``axis``."""
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+@_activation(backward=lambda g, x, y: g * np.where(x > 0, 1, 0.2).astype(x.dtype))
+def leaky_relu(x, negative_slope=0.2):
+    """x for x > 0, ``negative_slope * x`` otherwise (Keras's function default is 0.2)."""
+    return np.where(x > 0, x, negative_slope * x).astype(x.dtype, copy=False)
+
+
+@_activation(backward=lambda g, x, y: g * np.where(x > 0, 1, y + 1).astype(x.dtype))
+def elu(x, alpha=1.0):
+    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
+
+
+_SELU_ALPHA = 1.6732632423543772
+_SELU_SCALE = 1.0507009873554805
+
+
+@_activation(backward=lambda g, x, y: g * np.where(x > 0, _SELU_SCALE, y + _SELU_SCALE * _SELU_ALPHA)
+             .astype(x.dtype))
+def selu(x):
+    """Scaled ELU with the self-normalizing constants."""
+    neg = (_SELU_SCALE * _SELU_ALPHA) * np.expm1(np.minimum(x, 0))
+    return np.where(x > 0, _SELU_SCALE * x, neg).astype(x.dtype, copy=False)
+
+
+def _erf(x):
+    # Abramowitz & Stegun 7.1.26, |error| < 1.5e-7: below float32 resolution near 1.
+    t = 1 / (1 + 0.3275911 * np.abs(x))
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    return np.sign(x) * (1 - poly * np.exp(-x * x))
+
+
+_SQRT_2_OVER_PI = 0.7978845608028654
+
+
+def _gelu_backward(g, x, y, approximate=False):
+    if approximate:
+        inner = _SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
+        th = np.tanh(inner)
+        d_inner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+        return g * (0.5 * (1 + th) + 0.5 * x * (1 - th * th) * d_inner)
+    cdf = 0.5 * (1 + _erf(x / np.sqrt(2)))
+    pdf = np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi)
+    return g * (cdf + x * pdf)
+
+
+@_activation(backward=_gelu_backward)
+def gelu(x, approximate=False):
+    """Gaussian error linear unit, exact (erf) by default or the tanh approximation."""
+    if approximate:
+        inner = _SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
+        return (0.5 * x * (1 + np.tanh(inner))).astype(x.dtype, copy=False)
+    return (0.5 * x * (1 + _erf(x / np.sqrt(2)))).astype(x.dtype, copy=False)
+
+
+@_activation(backward=lambda g, x, y: g * sigmoid(x))
+def softplus(x):
+    """log(1 + exp(x)), stable for large |x|."""
+    return (np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0)).astype(x.dtype, copy=False)
+
+
+@_activation(backward=lambda g, x, y: g / np.square(1 + np.abs(x)))
+def softsign(x):
+    """x / (1 + |x|)."""
+    return x / (1 + np.abs(x))
+
+
+def _silu_backward(g, x, y):
+    s = sigmoid(x)
+    return g * (s + y * (1 - s))
+
+
+@_activation("swish", backward=_silu_backward)
+def silu(x):
+    """x * sigmoid(x), also known as swish."""
+    return x * sigmoid(x)
+
+
+swish = silu
+
+
+@_activation(backward=lambda g, x, y: g * (((x > -3) & (x < 3)) / np.float32(6)).astype(x.dtype))
+def hard_sigmoid(x):
+    """relu6(x + 3) / 6, i.e. clip(x / 6 + 0.5, 0, 1) (Keras 3; Keras 2 used 0.2x + 0.5)."""
+    return np.clip(x / np.float32(6) + np.float32(0.5), 0, 1).astype(x.dtype, copy=False)
+
+
+def _hard_silu_backward(g, x, y):
+    return g * np.where(x <= -3, 0, np.where(x >= 3, 1, x / 3 + 0.5)).astype(x.dtype)
+
+
+@_activation("hard_swish", backward=_hard_silu_backward)
+def hard_silu(x):
+    """x * hard_sigmoid(x)."""
+    return x * hard_sigmoid(x)
+
+
+hard_swish = hard_silu
+
+
+@_activation(backward=lambda g, x, y: g * y)
+def exponential(x):
+    """exp(x)."""
+    return np.exp(x)
+
+
+def get(identifier):
+    """Resolve an activation name, config or callable (None means ``linear``)."""
+    if identifier is None:
+        return linear
+    return _registry.get(identifier)
+
+
+def serialize(activation):
+    """The name Keras writes for an activation in a layer config."""
+    return _registry.serialize(activation)
+
+
+def deserialize(config, custom_objects=None):
+    return _registry.get(config, custom_objects)
+
+
+def backward(activation):
+    """The derivative ``(grad, x, y) -> grad_x`` of an activation.
+
+    A user activation registered without a derivative can run forward (predict) but not
+    train; ``register_activation`` attaches one.
+    """
+    fn = _backward.get(activation) or getattr(activation, "backward", None)
+    if fn is None:
+        name = getattr(activation, "__name__", repr(activation))
+        raise ValueError(f"Activation {name!r} has no derivative, so it cannot be trained. Give "
+                         f"the function a `backward(grad, x, y)` attribute returning the input "
+                         f"gradient, or use a built-in: {', '.join(_registry.names())}")
+    return fn

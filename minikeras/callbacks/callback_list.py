@@ -1,0 +1,99 @@
+"""CallbackList: fans every hook out to a list of callbacks."""
+from .callback import Callback
+
+_BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end", "on_test_batch_begin", "on_test_batch_end",
+                "on_predict_batch_begin", "on_predict_batch_end", "on_batch_begin", "on_batch_end")
+
+
+def _overrides(callback, hook):
+    method = getattr(type(callback), hook, None)
+    return method is not None and method is not getattr(Callback, hook)
+
+
+class CallbackList:
+    """Calls each hook on every callback in order (Keras: ``keras.callbacks.CallbackList``).
+
+    Batch hooks are dispatched only to callbacks that override them, so a run with no
+    per-batch callback pays nothing per batch.
+    """
+
+    def __init__(self, callbacks=None, model=None, **params):
+        self.callbacks = list(callbacks or [])
+        self.model = None
+        self.params = {}
+        if model is not None:
+            self.set_model(model)
+        if params:
+            self.set_params(params)
+
+    def append(self, callback):
+        self.callbacks.append(callback)
+        if self.model is not None:
+            callback.set_model(self.model)
+        callback.set_params(self.params)
+
+    def set_model(self, model):
+        self.model = model
+        for callback in self.callbacks:
+            callback.set_model(model)
+
+    def set_params(self, params):
+        self.params = params
+        for callback in self.callbacks:
+            callback.set_params(params)
+
+    def _listeners(self, hook):
+        return [getattr(c, hook) for c in self.callbacks if _overrides(c, hook)]
+
+    def wants(self, hook):
+        """Whether any callback overrides ``hook`` (the loop skips building logs otherwise)."""
+        return any(_overrides(c, hook) for c in self.callbacks)
+
+    def __iter__(self):
+        return iter(self.callbacks)
+
+    def on_train_begin(self, logs=None):
+        for c in self.callbacks: c.on_train_begin(logs)
+
+    def on_train_end(self, logs=None):
+        for c in self.callbacks: c.on_train_end(logs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        for c in self.callbacks: c.on_epoch_begin(epoch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        for c in self.callbacks: c.on_epoch_end(epoch, logs)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        for c in self.callbacks:
+            if _overrides(c, "on_train_batch_begin"): c.on_train_batch_begin(batch, logs)
+            if _overrides(c, "on_batch_begin"): c.on_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        for c in self.callbacks:
+            if _overrides(c, "on_train_batch_end"): c.on_train_batch_end(batch, logs)
+            if _overrides(c, "on_batch_end"): c.on_batch_end(batch, logs)
+
+    def on_test_begin(self, logs=None):
+        for c in self.callbacks: c.on_test_begin(logs)
+
+    def on_test_end(self, logs=None):
+        for c in self.callbacks: c.on_test_end(logs)
+
+    def on_test_batch_begin(self, batch, logs=None):
+        for hook in self._listeners("on_test_batch_begin"): hook(batch, logs)
+
+    def on_test_batch_end(self, batch, logs=None):
+        for hook in self._listeners("on_test_batch_end"): hook(batch, logs)
+
+    def on_predict_begin(self, logs=None):
+        for c in self.callbacks: c.on_predict_begin(logs)
+
+    def on_predict_end(self, logs=None):
+        for c in self.callbacks: c.on_predict_end(logs)
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        for hook in self._listeners("on_predict_batch_begin"): hook(batch, logs)
+
+    def on_predict_batch_end(self, batch, logs=None):
+        for hook in self._listeners("on_predict_batch_end"): hook(batch, logs)

@@ -1,0 +1,42 @@
+"""Layers with Keras names; ``serialize``/``deserialize`` use the layer registry."""
+from ..registry import Registry
+from .activation import Activation, Softmax
+from .dense import Dense
+from .dropout import Dropout
+from .input_layer import Input, InputLayer
+from .layer import Layer
+from .reshaping import Flatten, Reshape
+
+_registry = Registry("layer")
+for _cls in (Dense, Activation, Softmax, Dropout, InputLayer, Flatten, Reshape):
+    _registry.register(_cls, _cls.__name__)
+
+
+def register(cls):
+    """Make a built-in layer class (e.g. Sequential) resolvable from configs."""
+    return _registry.register(cls, cls.__name__)
+
+
+def serialize(layer):
+    """Keras's layer config: ``{"module", "class_name", "config", "registered_name"}``."""
+    config = _registry.serialize(layer)
+    if layer.built and layer.input_shape is not None and not isinstance(layer, InputLayer):
+        config["build_config"] = {"input_shape": list(layer.input_shape)}
+    return config
+
+
+def deserialize(config, custom_objects=None):
+    """Rebuild a layer from its config without importing anything the config names."""
+    layer_config = config.get("config") if isinstance(config, dict) else None
+    if isinstance(layer_config, dict) and config.get("class_name") in ("Sequential", "Functional", "Model"):
+        cls = _registry.lookup(config["class_name"], custom_objects)
+        return cls.from_config(layer_config, custom_objects)
+    return _registry.deserialize(config, custom_objects)
+
+
+def get(identifier):
+    return _registry.get(identifier)
+
+
+__all__ = ["Layer", "Dense", "Activation", "Softmax", "Dropout", "Input", "InputLayer", "Flatten",
+           "Reshape", "serialize", "deserialize"]

@@ -1,0 +1,100 @@
+"""Dense: ``activation(x @ kernel + bias)``."""
+import numpy as np
+
+from .. import activations, initializers, regularizers
+from .layer import Layer
+
+
+class Dense(Layer):
+    """Densely connected layer (Keras: ``keras.layers.Dense``).
+
+    Defaults as in Keras: ``glorot_uniform`` kernel, ``zeros`` bias. Inputs of rank > 2
+    are multiplied along their last axis.
+    """
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
+            raise ValueError(f"Dense units must be a positive integer, got {units!r}")
+        for argument, value in (("activity_regularizer", activity_regularizer),
+                                ("kernel_constraint", kernel_constraint), ("bias_constraint", bias_constraint)):
+            if value is not None:
+                raise ValueError(f"Dense {argument} is not supported by minikeras, got {value!r}")
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self._activation_backward = None
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel = self.bias = None
+        self._cache = None
+
+    def build(self, input_shape):
+        in_features = input_shape[-1]
+        if in_features is None:
+            raise ValueError(f"Dense layer {self.name!r} needs a known last input dimension, "
+                             f"got input shape {input_shape}")
+        self.kernel = self.add_weight("kernel", (in_features, self.units), self.kernel_initializer,
+                                      self.kernel_regularizer)
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer, self.bias_regularizer)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def call(self, x, training=False):
+        kernel = self.kernel.value
+        if x.ndim < 2 or x.shape[-1] != kernel.shape[0]:
+            raise ValueError(f"Dense layer {self.name!r} expects input with {kernel.shape[0]} features "
+                             f"(from build), got shape {x.shape}")
+        z = x @ kernel
+        if self.use_bias:
+            z += self.bias.value
+        y = self.activation(z)
+        if training:
+            self._cache = (x, z, y)
+        return y
+
+    def backward(self, grad):
+        _, z, y = self._cache
+        if self.activation is not activations.linear:
+            if self._activation_backward is None:
+                self._activation_backward = activations.backward(self.activation)
+            grad = self._activation_backward(grad, z, y)
+        return self.backward_preactivation(grad)
+
+    def backward_preactivation(self, grad):
+        """Backward from the gradient with respect to ``x @ kernel + bias``."""
+        x = self._cache[0]
+        kernel = self.kernel.value
+        x2 = x.reshape(-1, kernel.shape[0])
+        g2 = grad.reshape(-1, self.units)
+        if self.trainable:
+            if self.kernel.grad is None:
+                self.kernel.grad = np.empty_like(kernel)
+            np.matmul(x2.T, g2, out=self.kernel.grad)
+            if self.use_bias:
+                if self.bias.grad is None:
+                    self.bias.grad = np.empty_like(self.bias.value)
+                np.sum(g2, axis=0, out=self.bias.grad)
+        if not self.input_grad_needed:
+            return None
+        return grad @ kernel.T
+
+    @property
+    def output_activation(self):
+        return self.activation
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units,
+                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "kernel_constraint": None, "bias_constraint": None, "activity_regularizer": None}

@@ -1,0 +1,45 @@
+"""Dropout: zero a random fraction of inputs during training."""
+import numpy as np
+
+from ..utils.random import generator_for, make_generator
+from .layer import Layer
+
+
+class Dropout(Layer):
+    """Inverted dropout (Keras: ``keras.layers.Dropout``).
+
+    In training each input is kept with probability ``1 - rate`` and scaled by
+    ``1 / (1 - rate)``; at inference the layer is the identity.
+    """
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+            raise ValueError(f"Dropout rate must be a number in [0, 1), got {rate!r}")
+        self.rate = float(rate)
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.seed = seed
+        self._generator = make_generator(seed)
+        self._mask = None
+
+    def call(self, x, training=False):
+        if not training:
+            return x
+        if self.rate == 0:
+            self._mask = None
+            return x
+        shape = x.shape
+        if self.noise_shape is not None:
+            shape = tuple(s if n is None else n for s, n in zip(x.shape, self.noise_shape))
+        keep = generator_for(self._generator).random(shape, dtype=np.float32) >= self.rate
+        self._mask = keep.astype(np.float32)
+        self._mask *= np.float32(1 / (1 - self.rate))
+        return x * self._mask
+
+    def backward(self, grad):
+        return grad if self._mask is None else grad * self._mask
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate,
+                "noise_shape": None if self.noise_shape is None else list(self.noise_shape),
+                "seed": self.seed}

@@ -1,0 +1,160 @@
+"""The Layer base class: build / call / backward / get_config."""
+import numpy as np
+
+from .. import initializers, regularizers
+from ..utils.naming import to_snake_case, unique_name
+from ..variable import Variable
+
+
+def _shape_tuple(shape, argument):
+    if isinstance(shape, (int, np.integer)):
+        shape = (int(shape),)
+    try:
+        shape = tuple(None if d is None else int(d) for d in shape)
+    except (TypeError, ValueError):
+        raise ValueError(f"{argument} must be a tuple of positive integers, got {shape!r}") from None
+    if any(d is not None and d <= 0 for d in shape):
+        raise ValueError(f"{argument} must contain positive integers, got {shape!r}")
+    return shape
+
+
+class Layer:
+    """Base class of every layer, Keras-style.
+
+    Subclasses override ``build(input_shape)`` to create weights with ``add_weight``,
+    ``call(x, training=False)`` for the forward pass and ``backward(grad)`` for the
+    gradient. ``call`` with ``training=True`` may keep what ``backward`` needs on the
+    layer; with ``training=False`` it keeps nothing, so inference is thread-safe.
+    ``backward`` stores each weight's gradient in ``variable.grad`` and returns the
+    gradient with respect to the layer's input (``None`` when ``input_grad_needed`` is
+    False, which the model sets on its first layer).
+    """
+
+    def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
+                 batch_input_shape=None, batch_size=None, **kwargs):
+        for key in kwargs:
+            if key not in ("autocast", "input_dtype"):
+                raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword argument {key!r}")
+        if name is not None and (not isinstance(name, str) or not name):
+            raise ValueError(f"Layer name must be a non-empty string, got {name!r}")
+        self.name = name or unique_name(to_snake_case(type(self).__name__))
+        self.trainable = trainable
+        self.built = False
+        self.input_grad_needed = True
+        self._variables = []
+        self._batch_input_shape = None
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        if input_shape is not None:
+            self._batch_input_shape = (batch_size,) + _shape_tuple(input_shape, "input_shape")
+        elif batch_input_shape is not None:
+            self._batch_input_shape = _shape_tuple(batch_input_shape, "batch_input_shape")
+        self.input_shape = None
+        self.output_shape = None
+
+    # -- weights ---------------------------------------------------------------------
+    def add_weight(self, name, shape, initializer="glorot_uniform", regularizer=None, trainable=True):
+        """Create a float32 weight, initialized now, and track it on the layer."""
+        init = initializers.get(initializer)
+        variable = Variable(init(tuple(shape), "float32"), name, trainable=trainable,
+                            regularizer=regularizers.get(regularizer))
+        variable.path = f"{self.name}/{name}"
+        self._variables.append(variable)
+        return variable
+
+    @property
+    def weights(self):
+        return list(self._variables)
+
+    @property
+    def trainable_weights(self):
+        return [v for v in self._variables if v.trainable] if self.trainable else []
+
+    @property
+    def non_trainable_weights(self):
+        return [v for v in self._variables if not v.trainable or not self.trainable]
+
+    trainable_variables = trainable_weights
+    variables = weights
+
+    def get_weights(self):
+        """Copies of the weight arrays, in creation order."""
+        return [v.value.copy() for v in self.weights]
+
+    def set_weights(self, weights):
+        """Replace every weight; checks count and shapes first, so nothing changes on error."""
+        own = self.weights
+        weights = list(weights)
+        if len(weights) != len(own):
+            raise ValueError(f"Layer {self.name!r} expects {len(own)} weight arrays "
+                             f"({[v.name for v in own]}), got {len(weights)}")
+        arrays = [np.asarray(w) for w in weights]
+        for variable, array in zip(own, arrays):
+            if array.shape != variable.shape:
+                raise ValueError(f"Layer {self.name!r} weight {variable.name!r} has shape "
+                                 f"{variable.shape}, got an array of shape {array.shape}")
+        for variable, array in zip(own, arrays):
+            variable.assign(array)
+
+    def count_params(self):
+        return int(sum(v.value.size for v in self.weights))
+
+    def regularization_loss(self):
+        """Sum of the penalties of this layer's regularized weights (part of the training loss)."""
+        return sum(v.regularizer(v.value) for v in self.weights if v.regularizer is not None)
+
+    @property
+    def losses(self):
+        return [v.regularizer(v.value) for v in self.weights if v.regularizer is not None]
+
+    # -- forward / backward -------------------------------------------------------------
+    def build(self, input_shape):
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def build_for(self, input_shape):
+        """Build (once) and record input and output shapes."""
+        input_shape = tuple(input_shape)
+        if not self.built:
+            self.build(input_shape)
+            self.built = True
+        self.input_shape = input_shape
+        self.output_shape = self.compute_output_shape(input_shape)
+        return self.output_shape
+
+    def call(self, x, training=False):
+        return x
+
+    def backward(self, grad):
+        raise NotImplementedError(f"{type(self).__name__} does not implement backward(), so it "
+                                  "cannot be trained")
+
+    def __call__(self, x, training=False):
+        """Run the layer on an array, building it from the input's shape the first time."""
+        x = np.asarray(x)
+        if x.dtype != np.float32:
+            x = x.astype(np.float32)
+        if not self.built:
+            self.build_for((None,) + x.shape[1:])
+        return self.call(x, training=training)
+
+    @property
+    def output_activation(self):
+        """The activation applied last by this layer, if the loss may fuse with it."""
+        return None
+
+    # -- config ---------------------------------------------------------------------------
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable, "dtype": "float32"}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = list(self._batch_input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"

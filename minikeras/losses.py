@@ -1,0 +1,636 @@
+"""Losses: per-sample values, Keras reductions, and the gradient of the reduced loss.
+
+A ``Loss`` is called as ``loss(y_true, y_pred, sample_weight=None)`` and returns the
+reduced scalar, like Keras. ``gradient(y_true, y_pred, sample_weight=None)`` returns
+dL/dy_pred of that scalar. Cross-entropy after a softmax or sigmoid is differentiated
+through both at once (``gradient_wrt_logits``), which gives ``p - y``: exact, fast and
+stable where the separate derivatives would divide by probabilities near zero.
+
+Each loss is also a function returning per-sample values (``keras.losses.mse(y_true, y_pred)``).
+"""
+import numpy as np
+
+from . import activations
+from .registry import Registry
+
+EPSILON = 1e-7
+REDUCTIONS = ("sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight")
+_registry = Registry("loss")
+_f32 = np.float32
+
+
+def _as_float(a):
+    a = np.asarray(a)
+    return a if a.dtype == np.float32 else a.astype(np.float32)
+
+
+def _check_same_shape(name, y_true, y_pred):
+    if y_true.shape != y_pred.shape:
+        if y_true.ndim == y_pred.ndim - 1 and y_true.shape == y_pred.shape[:-1] and y_pred.shape[-1] == 1:
+            return y_true.reshape(y_pred.shape)
+        if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1 and y_true.shape[:-1] == y_pred.shape:
+            return y_true.reshape(y_pred.shape)
+        raise ValueError(f"{name} expects y_true and y_pred of the same shape, got y_true {y_true.shape} "
+                         f"and y_pred {y_pred.shape}")
+    return y_true
+
+
+# --------------------------------------------------------------------------------------
+# Per-sample functions, each followed by its elementwise derivative d(value)/d(y_pred).
+# --------------------------------------------------------------------------------------
+
+def mean_squared_error(y_true, y_pred):
+    """mean((y_pred - y_true)**2) over the last axis."""
+    return np.mean(np.square(y_pred - y_true), axis=-1)
+
+
+def _mean_squared_error_grad(y_true, y_pred):
+    return (y_pred - y_true) * _f32(2 / y_pred.shape[-1])
+
+
+def mean_absolute_error(y_true, y_pred):
+    """mean(|y_pred - y_true|) over the last axis."""
+    return np.mean(np.abs(y_pred - y_true), axis=-1)
+
+
+def _mean_absolute_error_grad(y_true, y_pred):
+    return np.sign(y_pred - y_true) * _f32(1 / y_pred.shape[-1])
+
+
+def mean_absolute_percentage_error(y_true, y_pred):
+    """100 * mean(|y_true - y_pred| / max(|y_true|, eps)) over the last axis."""
+    return _f32(100) * np.mean(np.abs(y_true - y_pred) / np.maximum(np.abs(y_true), _f32(EPSILON)), axis=-1)
+
+
+def _mean_absolute_percentage_error_grad(y_true, y_pred):
+    return np.sign(y_pred - y_true) * _f32(100 / y_pred.shape[-1]) / np.maximum(np.abs(y_true), _f32(EPSILON))
+
+
+def mean_squared_logarithmic_error(y_true, y_pred):
+    """mean((log(1 + y_pred) - log(1 + y_true))**2), inputs floored at eps."""
+    diff = np.log1p(np.maximum(y_pred, _f32(EPSILON))) - np.log1p(np.maximum(y_true, _f32(EPSILON)))
+    return np.mean(np.square(diff), axis=-1)
+
+
+def _mean_squared_logarithmic_error_grad(y_true, y_pred):
+    clipped = np.maximum(y_pred, _f32(EPSILON))
+    diff = np.log1p(clipped) - np.log1p(np.maximum(y_true, _f32(EPSILON)))
+    return diff * _f32(2 / y_pred.shape[-1]) / (1 + clipped) * (y_pred > EPSILON)
+
+
+def huber(y_true, y_pred, delta=1.0):
+    """0.5 * e**2 where |e| <= delta, else delta * (|e| - delta / 2); mean over the last axis."""
+    error = np.abs(y_pred - y_true)
+    quadratic = np.minimum(error, _f32(delta))
+    return np.mean(_f32(0.5) * quadratic * quadratic + _f32(delta) * (error - quadratic), axis=-1)
+
+
+def _huber_grad(y_true, y_pred, delta=1.0):
+    return np.clip(y_pred - y_true, -delta, delta).astype(np.float32) * _f32(1 / y_pred.shape[-1])
+
+
+def log_cosh(y_true, y_pred):
+    """mean(log(cosh(y_pred - y_true))) over the last axis, without overflow."""
+    e = y_pred - y_true
+    return np.mean(e + np.logaddexp(_f32(0), _f32(-2) * e) - _f32(np.log(2)), axis=-1)
+
+
+def _log_cosh_grad(y_true, y_pred):
+    return np.tanh(y_pred - y_true) * _f32(1 / y_pred.shape[-1])
+
+
+def kl_divergence(y_true, y_pred):
+    """sum(y_true * log(y_true / y_pred)), both clipped to [eps, 1]."""
+    t = np.clip(y_true, EPSILON, 1).astype(np.float32)
+    p = np.clip(y_pred, EPSILON, 1).astype(np.float32)
+    return np.sum(t * np.log(t / p), axis=-1)
+
+
+def _kl_divergence_grad(y_true, y_pred):
+    t = np.clip(y_true, EPSILON, 1).astype(np.float32)
+    inside = (y_pred > EPSILON) & (y_pred < 1)
+    return -t / np.clip(y_pred, EPSILON, 1).astype(np.float32) * inside
+
+
+def _hinge_labels(y_true):
+    # Keras turns {0, 1} labels into {-1, 1} before a hinge loss.
+    if np.all((y_true == 0) | (y_true == 1)):
+        return 2 * y_true - 1
+    return y_true
+
+
+def hinge(y_true, y_pred):
+    """mean(max(1 - y_true * y_pred, 0)); labels 0/1 are read as -1/1."""
+    return np.mean(np.maximum(1 - _hinge_labels(y_true) * y_pred, 0), axis=-1)
+
+
+def _hinge_grad(y_true, y_pred):
+    t = _hinge_labels(y_true)
+    return -t * (1 - t * y_pred > 0) * _f32(1 / y_pred.shape[-1])
+
+
+def squared_hinge(y_true, y_pred):
+    """mean(max(1 - y_true * y_pred, 0)**2); labels 0/1 are read as -1/1."""
+    return np.mean(np.square(np.maximum(1 - _hinge_labels(y_true) * y_pred, 0)), axis=-1)
+
+
+def _squared_hinge_grad(y_true, y_pred):
+    t = _hinge_labels(y_true)
+    return -2 * t * np.maximum(1 - t * y_pred, 0) * _f32(1 / y_pred.shape[-1])
+
+
+def categorical_hinge(y_true, y_pred):
+    """max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)."""
+    pos = np.sum(y_true * y_pred, axis=-1)
+    neg = np.max((1 - y_true) * y_pred, axis=-1)
+    return np.maximum(neg - pos + 1, 0)
+
+
+def _categorical_hinge_grad(y_true, y_pred):
+    masked = (1 - y_true) * y_pred
+    pos = np.sum(y_true * y_pred, axis=-1, keepdims=True)
+    neg = np.max(masked, axis=-1, keepdims=True)
+    top = np.zeros_like(y_pred)
+    np.put_along_axis(top, np.argmax(masked, axis=-1)[..., None], 1, axis=-1)
+    return (top * (1 - y_true) - y_true) * ((neg - pos + 1) > 0)
+
+
+def poisson(y_true, y_pred):
+    """mean(y_pred - y_true * log(y_pred + eps)) over the last axis."""
+    return np.mean(y_pred - y_true * np.log(y_pred + _f32(EPSILON)), axis=-1)
+
+
+def _poisson_grad(y_true, y_pred):
+    return (1 - y_true / (y_pred + _f32(EPSILON))) * _f32(1 / y_pred.shape[-1])
+
+
+def _l2_normalize(x, axis):
+    return x / np.sqrt(np.maximum(np.sum(x * x, axis=axis, keepdims=True), _f32(1e-12)))
+
+
+def cosine_similarity(y_true, y_pred, axis=-1):
+    """-sum(l2_normalize(y_true) * l2_normalize(y_pred)) along ``axis``."""
+    return -np.sum(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis), axis=axis)
+
+
+def _cosine_similarity_grad(y_true, y_pred, axis=-1):
+    norm = np.sqrt(np.maximum(np.sum(y_pred * y_pred, axis=axis, keepdims=True), _f32(1e-12)))
+    unit = y_pred / norm
+    t = _l2_normalize(y_true, axis)
+    return -(t - np.sum(t * unit, axis=axis, keepdims=True) * unit) / norm
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Mean binary cross-entropy over ``axis``; probabilities clipped to [eps, 1 - eps] in float32."""
+    y_true = _smooth_binary(_as_float(y_true), label_smoothing)
+    y_pred = _as_float(y_pred)
+    if from_logits:
+        values = np.maximum(y_pred, 0) - y_pred * y_true + np.log1p(np.exp(-np.abs(y_pred)))
+    else:
+        p = np.clip(y_pred, _f32(EPSILON), _f32(1 - EPSILON))
+        values = -(y_true * np.log(p) + (1 - y_true) * np.log(1 - p))
+    return np.mean(values, axis=axis)
+
+
+def _smooth_binary(y_true, label_smoothing):
+    return y_true if not label_smoothing else y_true * _f32(1 - label_smoothing) + _f32(0.5 * label_smoothing)
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """-sum(y_true * log(p)); probabilities are divided by their sum and clipped to [eps, 1 - eps]."""
+    y_true = _smooth_categorical(_as_float(y_true), label_smoothing, axis)
+    y_pred = _as_float(y_pred)
+    if from_logits:
+        return -np.sum(y_true * activations.log_softmax(y_pred, axis=axis), axis=axis)
+    p = y_pred / np.sum(y_pred, axis=axis, keepdims=True)
+    np.clip(p, _f32(EPSILON), _f32(1 - EPSILON), out=p)
+    return -np.sum(y_true * np.log(p), axis=axis)
+
+
+def _smooth_categorical(y_true, label_smoothing, axis):
+    if not label_smoothing:
+        return y_true
+    return y_true * _f32(1 - label_smoothing) + _f32(label_smoothing / y_true.shape[axis])
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+    """-log(p[label]) for integer labels; probabilities normalized and clipped like the categorical loss."""
+    y_pred = _as_float(y_pred)
+    labels = _sparse_labels(y_true, y_pred, "sparse_categorical_crossentropy")
+    if axis not in (-1, y_pred.ndim - 1):
+        raise ValueError(f"sparse_categorical_crossentropy supports axis=-1 only, got axis={axis}")
+    keep = None
+    if ignore_class is not None:
+        keep = labels != ignore_class
+        labels = np.where(keep, labels, 0)
+    if from_logits:
+        logp = activations.log_softmax(y_pred)
+    else:
+        p = y_pred / np.sum(y_pred, axis=-1, keepdims=True)
+        logp = np.log(np.clip(p, _f32(EPSILON), _f32(1 - EPSILON)))
+    values = -np.take_along_axis(logp, labels[..., None], axis=-1)[..., 0]
+    return values if keep is None else values * keep
+
+
+def _sparse_labels(y_true, y_pred, loss_name):
+    """Integer labels with the rank of y_pred minus one, checked against the class count."""
+    y_true = np.asarray(y_true)
+    if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
+        y_true = y_true[..., 0]
+    if y_true.shape != y_pred.shape[:-1]:
+        hint = (" These look like one-hot labels: use categorical_crossentropy for them."
+                if y_true.shape == y_pred.shape else "")
+        raise ValueError(f"{loss_name} expects integer labels of shape {y_pred.shape[:-1]} "
+                         f"(one class index per sample), got y_true of shape {y_true.shape}.{hint}")
+    if y_true.dtype.kind not in "iub":
+        if y_true.dtype.kind != "f" or not np.all(np.mod(y_true, 1) == 0):
+            raise ValueError(f"{loss_name} expects integer class labels, got {y_true.dtype} values "
+                             f"that are not whole numbers (e.g. {y_true.ravel()[:3]})")
+    labels = y_true.astype(np.intp, copy=False)
+    return labels
+
+
+def _check_label_range(labels, num_classes, loss_name, ignore_class=None):
+    if labels.size == 0:
+        return
+    valid = labels if ignore_class is None else labels[labels != ignore_class]
+    if valid.size and (valid.min() < 0 or valid.max() >= num_classes):
+        bad = valid.min() if valid.min() < 0 else valid.max()
+        raise ValueError(f"{loss_name} expects labels in [0, {num_classes - 1}] for a model with "
+                         f"{num_classes} outputs, got label {bad}")
+
+
+# --------------------------------------------------------------------------------------
+# Loss classes
+# --------------------------------------------------------------------------------------
+
+class Loss:
+    """Base class: ``call`` returns per-sample values, ``__call__`` reduces them.
+
+    Subclasses implement ``call(y_true, y_pred)`` and ``elementwise_gradient(y_true, y_pred)``
+    (the derivative of each sample's value with respect to that sample's predictions).
+    """
+
+    def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"Loss reduction must be one of {REDUCTIONS}, got {reduction!r}")
+        self.name = name or _snake_name(type(self).__name__)
+        self.reduction = reduction
+
+    def call(self, y_true, y_pred):
+        raise NotImplementedError
+
+    def elementwise_gradient(self, y_true, y_pred):
+        raise NotImplementedError(f"Loss {self.name!r} has no gradient, so it cannot be used to train")
+
+    def prepare(self, y_true, y_pred):
+        """Cast and check the labels once (the training loop calls this per batch)."""
+        return _check_same_shape(self.name, _as_float(y_true), y_pred)
+
+    def check_targets(self, y_true, output_shape):
+        """Check the whole label array once before training (shapes, ranges)."""
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        y_pred = _as_float(y_pred)
+        self.check_targets(np.asarray(y_true), y_pred.shape)
+        values = self.call(self.prepare(y_true, y_pred), y_pred)
+        return _f32(self.reduce(values, sample_weight))
+
+    def reduce(self, values, sample_weight=None):
+        values = np.asarray(values)
+        if sample_weight is not None:
+            weights = _broadcast_weights(sample_weight, values)
+            values = values * weights
+        if self.reduction in ("none", None):
+            return values
+        total = np.sum(values, dtype=np.float64)
+        if self.reduction == "sum":
+            return total
+        if self.reduction == "mean_with_sample_weight" and sample_weight is not None:
+            return total / max(float(np.sum(weights, dtype=np.float64)), EPSILON)
+        return total / max(values.size, 1)
+
+    def _scale(self, values_shape, sample_weight):
+        """d(reduced loss)/d(per-sample value), broadcastable against the values."""
+        scale = np.float32(1)
+        if self.reduction in ("sum_over_batch_size", "mean") or (
+                self.reduction == "mean_with_sample_weight" and sample_weight is None):
+            scale = np.float32(1 / max(int(np.prod(values_shape)), 1))
+        if sample_weight is None:
+            return scale
+        weights = _broadcast_weights(sample_weight, np.empty(values_shape, np.float32))
+        if self.reduction == "mean_with_sample_weight":
+            return weights / np.float32(max(float(np.sum(weights, dtype=np.float64)), EPSILON))
+        return weights * scale
+
+    def gradient(self, y_true, y_pred, sample_weight=None):
+        """dL/dy_pred of the reduced loss (``"none"`` differentiates the sum)."""
+        y_pred = _as_float(y_pred)
+        y_true = self.prepare(y_true, y_pred)
+        grad = self.elementwise_gradient(y_true, y_pred)
+        scale = self._scale(y_pred.shape[:-1], sample_weight)
+        return grad * (scale[..., None] if np.ndim(scale) else scale)
+
+    def value_and_gradient(self, y_true, y_pred, sample_weight=None):
+        """The reduced loss and dL/dy_pred, sharing work where possible (training loop)."""
+        y_true = self.prepare(y_true, y_pred)
+        value = self.reduce(self.call(y_true, y_pred), sample_weight)
+        grad = self.elementwise_gradient(y_true, y_pred)
+        scale = self._scale(y_pred.shape[:-1], sample_weight)
+        return value, grad * (scale[..., None] if np.ndim(scale) else scale)
+
+    def fuses_with(self, activation):
+        """Whether this loss can be differentiated together with ``activation``."""
+        return False
+
+    def get_config(self):
+        return {"name": self.name, "reduction": self.reduction}
+
+    @classmethod
+    def from_config(cls, config):
+        config = {k: v for k, v in config.items() if k != "dtype"}
+        return cls(**config)
+
+
+def _broadcast_weights(sample_weight, values):
+    weights = np.asarray(sample_weight, dtype=np.float32)
+    if weights.ndim == values.ndim + 1 and weights.shape[-1] == 1:
+        weights = weights[..., 0]
+    while weights.ndim < values.ndim:
+        weights = weights[..., None]
+    try:
+        return np.broadcast_to(weights, values.shape)
+    except ValueError:
+        raise ValueError(f"sample_weight of shape {np.shape(sample_weight)} does not match the "
+                         f"per-sample loss values of shape {values.shape}") from None
+
+
+def _snake_name(class_name):
+    from .utils.naming import to_snake_case
+    return to_snake_case(class_name)
+
+
+class LossFunctionWrapper(Loss):
+    """A loss made of a per-sample function and its elementwise derivative."""
+
+    fn = None
+    grad_fn = None
+
+    def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None, **fn_kwargs):
+        super().__init__(name=name, reduction=reduction)
+        self.fn_kwargs = fn_kwargs
+
+    def call(self, y_true, y_pred):
+        return type(self).fn(y_true, y_pred, **self.fn_kwargs)
+
+    def elementwise_gradient(self, y_true, y_pred):
+        return type(self).grad_fn(y_true, y_pred, **self.fn_kwargs)
+
+    def get_config(self):
+        return {**super().get_config(), **self.fn_kwargs}
+
+
+def _wrapper(class_name, fn, grad_fn, *aliases, **defaults):
+    def __init__(self, *args, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
+        params = dict(defaults)
+        for key, value in zip(defaults, args):
+            params[key] = value
+        for key, value in kwargs.items():
+            if key not in defaults:
+                raise TypeError(f"{class_name}.__init__() got an unexpected keyword argument {key!r}")
+            params[key] = value
+        LossFunctionWrapper.__init__(self, reduction=reduction, name=name or fn.__name__, **params)
+
+    cls = type(class_name, (LossFunctionWrapper,), {
+        "fn": staticmethod(fn), "grad_fn": staticmethod(grad_fn), "__init__": __init__,
+        "__doc__": f"Keras ``{class_name}``: {fn.__doc__}", "__module__": __name__})
+    _registry.register(cls, class_name)
+    _registry.register(fn, fn.__name__, *aliases)
+    _function_classes[fn] = cls
+    return cls
+
+
+_function_classes = {}
+
+MeanSquaredError = _wrapper("MeanSquaredError", mean_squared_error, _mean_squared_error_grad, "mse")
+MeanAbsoluteError = _wrapper("MeanAbsoluteError", mean_absolute_error, _mean_absolute_error_grad, "mae")
+MeanAbsolutePercentageError = _wrapper("MeanAbsolutePercentageError", mean_absolute_percentage_error,
+                                       _mean_absolute_percentage_error_grad, "mape")
+MeanSquaredLogarithmicError = _wrapper("MeanSquaredLogarithmicError", mean_squared_logarithmic_error,
+                                       _mean_squared_logarithmic_error_grad, "msle")
+Huber = _wrapper("Huber", huber, _huber_grad, "huber_loss", delta=1.0)
+LogCosh = _wrapper("LogCosh", log_cosh, _log_cosh_grad, "logcosh")
+KLDivergence = _wrapper("KLDivergence", kl_divergence, _kl_divergence_grad, "kld", "kullback_leibler_divergence")
+Hinge = _wrapper("Hinge", hinge, _hinge_grad)
+SquaredHinge = _wrapper("SquaredHinge", squared_hinge, _squared_hinge_grad)
+CategoricalHinge = _wrapper("CategoricalHinge", categorical_hinge, _categorical_hinge_grad)
+Poisson = _wrapper("Poisson", poisson, _poisson_grad)
+CosineSimilarity = _wrapper("CosineSimilarity", cosine_similarity, _cosine_similarity_grad, axis=-1)
+mse, mae, mape, msle = mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, \
+    mean_squared_logarithmic_error
+kld = kl_divergence
+
+
+class BinaryCrossentropy(Loss):
+    """Binary cross-entropy (Keras ``BinaryCrossentropy``), fused with a preceding sigmoid."""
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
+                 name="binary_crossentropy", dtype=None):
+        super().__init__(name=name, reduction=reduction)
+        _check_smoothing(label_smoothing)
+        self.from_logits, self.label_smoothing, self.axis = bool(from_logits), float(label_smoothing), axis
+
+    def prepare(self, y_true, y_pred):
+        return _smooth_binary(_check_same_shape(self.name, _as_float(y_true), y_pred), self.label_smoothing)
+
+    def call(self, y_true, y_pred):
+        return binary_crossentropy(y_true, y_pred, self.from_logits, 0.0, self.axis)
+
+    def elementwise_gradient(self, y_true, y_pred):
+        n = _f32(1 / y_pred.shape[self.axis])
+        if self.from_logits:
+            return (activations.sigmoid(y_pred) - y_true) * n
+        p = np.clip(y_pred, _f32(EPSILON), _f32(1 - EPSILON))
+        inside = (y_pred > EPSILON) & (y_pred < 1 - EPSILON)
+        return (p - y_true) / (p * (1 - p)) * n * inside
+
+    def fuses_with(self, activation):
+        return not self.from_logits and activation is activations.sigmoid
+
+    def gradient_wrt_logits(self, y_true, probabilities, sample_weight=None):
+        """dL/dz for y_pred = sigmoid(z): (p - y) / n."""
+        grad = (probabilities - y_true) * _f32(1 / probabilities.shape[-1])
+        scale = self._scale(probabilities.shape[:-1], sample_weight)
+        return grad * (scale[..., None] if np.ndim(scale) else scale)
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits,
+                "label_smoothing": self.label_smoothing, "axis": self.axis}
+
+
+def _check_smoothing(label_smoothing):
+    if not 0 <= label_smoothing <= 1:
+        raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing!r}")
+
+
+class CategoricalCrossentropy(Loss):
+    """Cross-entropy for one-hot labels (Keras ``CategoricalCrossentropy``), fused with a softmax."""
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
+                 name="categorical_crossentropy", dtype=None):
+        super().__init__(name=name, reduction=reduction)
+        _check_smoothing(label_smoothing)
+        self.from_logits, self.label_smoothing, self.axis = bool(from_logits), float(label_smoothing), axis
+
+    def prepare(self, y_true, y_pred):
+        y_true = np.asarray(y_true)
+        if y_true.shape != y_pred.shape:
+            hint = (" These look like integer class labels: use sparse_categorical_crossentropy, or "
+                    "one-hot encode them with keras.utils.to_categorical."
+                    if y_true.shape in (y_pred.shape[:-1], y_pred.shape[:-1] + (1,)) else "")
+            raise ValueError(f"categorical_crossentropy expects one-hot labels of shape {y_pred.shape}, "
+                             f"got y_true of shape {y_true.shape}.{hint}")
+        return _smooth_categorical(_as_float(y_true), self.label_smoothing, self.axis)
+
+    def call(self, y_true, y_pred):
+        return categorical_crossentropy(y_true, y_pred, self.from_logits, 0.0, self.axis)
+
+    def elementwise_gradient(self, y_true, y_pred):
+        if self.from_logits:
+            p = activations.softmax(y_pred, axis=self.axis)
+            return p * np.sum(y_true, axis=self.axis, keepdims=True) - y_true
+        total = np.sum(y_pred, axis=self.axis, keepdims=True)
+        p = y_pred / total
+        inside = (p > EPSILON) & (p < 1 - EPSILON)
+        return (np.sum(y_true * inside, axis=self.axis, keepdims=True) / total
+                - y_true * inside / np.clip(y_pred, _f32(EPSILON), None))
+
+    def fuses_with(self, activation):
+        return not self.from_logits and activation is activations.softmax and self.axis == -1
+
+    def gradient_wrt_logits(self, y_true, probabilities, sample_weight=None):
+        """dL/dz for y_pred = softmax(z): p * sum(y) - y."""
+        grad = probabilities * np.sum(y_true, axis=-1, keepdims=True) - y_true
+        scale = self._scale(probabilities.shape[:-1], sample_weight)
+        return grad * (scale[..., None] if np.ndim(scale) else scale)
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits,
+                "label_smoothing": self.label_smoothing, "axis": self.axis}
+
+
+class SparseCategoricalCrossentropy(Loss):
+    """Cross-entropy for integer labels (Keras ``SparseCategoricalCrossentropy``), fused with a softmax."""
+
+    def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
+                 name="sparse_categorical_crossentropy", dtype=None):
+        super().__init__(name=name, reduction=reduction)
+        self.from_logits, self.ignore_class = bool(from_logits), ignore_class
+
+    def prepare(self, y_true, y_pred):
+        return _sparse_labels(y_true, y_pred, self.name)
+
+    def check_targets(self, y_true, output_shape):
+        probe = np.empty((len(y_true),) + tuple(output_shape[1:-1]) + (0,), dtype=np.float32)
+        labels = _sparse_labels(y_true, probe, self.name)
+        _check_label_range(labels, output_shape[-1], self.name, self.ignore_class)
+
+    def call(self, labels, y_pred):
+        return sparse_categorical_crossentropy(labels, y_pred, self.from_logits, self.ignore_class)
+
+    def elementwise_gradient(self, labels, y_pred):
+        if self.from_logits:
+            grad = activations.softmax(y_pred)
+            _subtract_at_labels(grad, labels, 1)
+        else:
+            total = np.sum(y_pred, axis=-1, keepdims=True)
+            picked = np.take_along_axis(y_pred, labels[..., None], axis=-1)
+            inside = ((picked / total > EPSILON) & (picked / total < 1 - EPSILON)).astype(np.float32)
+            grad = np.broadcast_to(inside / total, y_pred.shape).copy()
+            _subtract_at_labels(grad, labels, (inside / np.maximum(picked, _f32(EPSILON)))[..., 0])
+        return self._mask_ignored(grad, labels)
+
+    def _mask_ignored(self, grad, labels):
+        if self.ignore_class is not None:
+            grad *= (labels != self.ignore_class)[..., None]
+        return grad
+
+    def fuses_with(self, activation):
+        return not self.from_logits and activation is activations.softmax
+
+    def gradient_wrt_logits(self, labels, probabilities, sample_weight=None):
+        """dL/dz for y_pred = softmax(z): p - one_hot(label), without building the one-hot."""
+        grad = probabilities.copy()
+        _subtract_at_labels(grad, labels, 1)
+        self._mask_ignored(grad, labels)
+        scale = self._scale(probabilities.shape[:-1], sample_weight)
+        grad *= scale[..., None] if np.ndim(scale) else scale
+        return grad
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits, "ignore_class": self.ignore_class}
+
+
+def _subtract_at_labels(grad, labels, amount):
+    flat = grad.reshape(-1, grad.shape[-1])
+    flat[np.arange(flat.shape[0]), labels.reshape(-1)] -= amount
+
+
+for _cls, _fn, _aliases in ((BinaryCrossentropy, binary_crossentropy, ()),
+                            (CategoricalCrossentropy, categorical_crossentropy, ()),
+                            (SparseCategoricalCrossentropy, sparse_categorical_crossentropy, ())):
+    _registry.register(_cls, _cls.__name__)
+    _registry.register(_fn, _fn.__name__, *_aliases)
+    _function_classes[_fn] = _cls
+
+
+def get(identifier):
+    """Resolve a loss name, config dict, ``Loss`` instance or function (Keras: ``keras.losses.get``).
+
+    Strings resolve to the per-sample function, as in Keras; ``to_loss`` turns any of these
+    into a ``Loss`` object the training loop can differentiate.
+    """
+    return _registry.get(identifier)
+
+
+def to_loss(identifier):
+    """A ``Loss`` instance for a string, config, class, instance or built-in function."""
+    loss = _registry.get(identifier)
+    if isinstance(loss, Loss):
+        return loss
+    if loss in _function_classes:
+        return _function_classes[loss]()
+    if callable(loss):
+        return CustomLoss(loss)
+    raise TypeError(f"Could not interpret loss {identifier!r}")
+
+
+class CustomLoss(Loss):
+    """A user function ``fn(y_true, y_pred) -> per-sample values``.
+
+    To train with it, give the function a ``gradient(y_true, y_pred)`` attribute returning
+    the elementwise derivative; without one, minikeras cannot differentiate it.
+    """
+
+    def __init__(self, fn, reduction="sum_over_batch_size", name=None):
+        super().__init__(name=name or getattr(fn, "__name__", "custom_loss"), reduction=reduction)
+        self.fn = fn
+
+    def call(self, y_true, y_pred):
+        return np.asarray(self.fn(y_true, y_pred), dtype=np.float32)
+
+    def elementwise_gradient(self, y_true, y_pred):
+        grad = getattr(self.fn, "gradient", None)
+        if grad is None:
+            raise ValueError(f"Custom loss {self.name!r} has no gradient: minikeras has no automatic "
+                             "differentiation, so give the function a `gradient(y_true, y_pred)` "
+                             "attribute or subclass keras.losses.Loss with elementwise_gradient()")
+        return grad(y_true, y_pred)
+
+
+def serialize(loss):
+    return _registry.serialize(loss)
+
+
+def deserialize(config, custom_objects=None):
+    return _registry.get(config, custom_objects)

@@ -1,0 +1,426 @@
+"""Model: compile / fit / evaluate / predict, the training loop in one place.
+
+One training step is: forward (layers keep what backward needs) → loss value and dL/dy_pred
+(fused with a final softmax/sigmoid where possible) → backward through the layers in
+reverse → regularizer gradients → one in-place optimizer update. Callbacks see epoch and
+batch ends through one CallbackList; the loop itself prints nothing.
+"""
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from .. import losses as losses_module
+from .. import metrics as metrics_module
+from .. import optimizers as optimizers_module
+from ..callbacks import CallbackList, History, ProgbarLogger
+from ..layers.layer import Layer
+from .data_adapter import ArrayBatches, as_float32, to_array
+
+
+class _BatchLogs(Mapping):
+    """Batch logs computed only when a callback reads them (most batches nobody does)."""
+
+    def __init__(self, model):
+        self._model = model
+        self._values = None
+
+    def _materialize(self):
+        if self._values is None:
+            self._values = self._model._current_logs()
+        return self._values
+
+    def __getitem__(self, key):
+        return self._materialize()[key]
+
+    def __iter__(self):
+        return iter(self._materialize())
+
+    def __len__(self):
+        return len(self._materialize())
+
+
+def _check_positive_int(value, argument, allow_none=True):
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{argument} must be a positive integer, got {value!r}")
+
+
+def _resolve_verbose(verbose):
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"verbose must be 0, 1, 2 or 'auto', got {verbose!r}")
+    return verbose
+
+
+class Model(Layer):
+    """A trainable stack of layers (the Keras ``Model`` training API)."""
+
+    def __init__(self, name=None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self.optimizer = None
+        self.loss = None
+        self.compiled = False
+        self.stop_training = False
+        self.history = None
+        self._metrics = []
+        self._weighted_metrics = []
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self._fused = False
+        self._compile_config = None
+
+    # -- compile --------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1, jit_compile="auto",
+                auto_scale_loss=True):
+        """Configure training: optimizer, loss and metrics, resolved by name as in Keras."""
+        if loss is None:
+            raise ValueError("compile needs a loss, e.g. loss='sparse_categorical_crossentropy'")
+        if loss_weights is not None:
+            raise ValueError("loss_weights applies to multi-output models, which minikeras does not have")
+        optimizer_obj = optimizers_module.get(optimizer)
+        loss_obj = losses_module.to_loss(loss)
+        metric_objs = [metrics_module.to_metric(m) for m in _as_list(metrics, "metrics")]
+        weighted_objs = [metrics_module.to_metric(m) for m in _as_list(weighted_metrics, "weighted_metrics")]
+        self.optimizer, self.loss = optimizer_obj, loss_obj
+        self._metrics, self._weighted_metrics = metric_objs, weighted_objs
+        self._compile_config = {"optimizer": optimizer, "loss": loss, "metrics": metrics,
+                                "weighted_metrics": weighted_metrics}
+        self.compiled = True
+        self._update_fusion()
+
+    def _update_fusion(self):
+        self._fused = bool(self.loss is not None and self.built and self.output_activation is not None
+                           and self.loss.fuses_with(self.output_activation))
+
+    @property
+    def metrics(self):
+        return [self._loss_tracker] + self._metrics + self._weighted_metrics
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self):
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def _current_logs(self):
+        logs = {"loss": float(self._loss_tracker.result())}
+        for metric in self._metrics + self._weighted_metrics:
+            logs[metric.name] = float(metric.result())
+        return logs
+
+    # -- one step -------------------------------------------------------------------------------
+    def _require_compiled(self, method):
+        if not self.compiled:
+            raise RuntimeError(f"You must call compile() before {method}(): the model has no loss "
+                               "and optimizer yet")
+
+    def _train_step(self, x, y, sample_weight):
+        loss = self.loss
+        y_pred = self.call(x, training=True)
+        if self._fused:
+            y_true = loss.prepare(y, y_pred)
+            value = loss.reduce(loss.call(y_true, y_pred), sample_weight)
+            self.backward_from_logits(loss.gradient_wrt_logits(y_true, y_pred, sample_weight))
+        else:
+            value, grad = loss.value_and_gradient(y, y_pred, sample_weight)
+            self.backward(grad)
+        variables = self._trainable
+        for variable in self._regularized:
+            value += variable.regularizer(variable.value)
+            variable.grad += variable.regularizer.gradient(variable.value)
+        self.optimizer.apply([v.grad for v in variables], variables)
+        self._loss_tracker.update_state(value, sample_weight=len(x))
+        self._update_metrics(y, y_pred, sample_weight)
+        return y_pred
+
+    def _test_step(self, x, y, sample_weight):
+        y_pred = self.call(x, training=False)
+        value = self.loss(y, y_pred, sample_weight) + self.regularization_loss()
+        self._loss_tracker.update_state(value, sample_weight=len(x))
+        self._update_metrics(y, y_pred, sample_weight)
+
+    def _update_metrics(self, y, y_pred, sample_weight):
+        for metric in self._metrics:
+            metric.update_state(y, y_pred)
+        for metric in self._weighted_metrics:
+            metric.update_state(y, y_pred, sample_weight)
+
+    def _prepare_training(self):
+        self._trainable = self.trainable_weights
+        self._regularized = [v for v in self._trainable if v.regularizer is not None]
+        for variable in self._trainable:
+            if variable.grad is None:
+                variable.grad = np.zeros_like(variable.value)
+        self.optimizer.build(self._trainable)
+        self._update_fusion()
+
+    # -- data checks ----------------------------------------------------------------------------
+    def _check_data(self, x, y, sample_weight, need_y=True):
+        x = to_array(x, "x")
+        if x is None:
+            raise ValueError("x is required: pass the input data as an array")
+        y = to_array(y, "y")
+        if need_y and y is None:
+            raise ValueError("y is required to train or evaluate: pass the targets as an array")
+        if len(x) == 0:
+            raise ValueError(f"x is empty (shape {x.shape}): there is nothing to train on")
+        if y is not None and len(y) != len(x):
+            raise ValueError(f"x and y must have the same number of samples, got x with {len(x)} "
+                             f"and y with {len(y)}")
+        if sample_weight is not None:
+            sample_weight = to_array(sample_weight, "sample_weight")
+            if len(sample_weight) != len(x):
+                raise ValueError(f"sample_weight must have one weight per sample ({len(x)}), got "
+                                 f"{len(sample_weight)}")
+        self._ensure_built(x)
+        return x, y, sample_weight
+
+    def _ensure_built(self, x):
+        if not self.built:
+            self.build((None,) + tuple(x.shape[1:]))
+        self.check_input_shape(tuple(x.shape))
+
+    def check_input_shape(self, shape):
+        """Raise a clear error when data of ``shape`` cannot be fed to the built model."""
+
+    def _check_targets(self, y):
+        if y is not None and self.output_shape is not None:
+            self.loss.check_targets(np.asarray(y) if len(y) < 10_000_000 else np.asarray(y[:0]),
+                                    (len(y),) + tuple(self.output_shape[1:]))
+
+    # -- fit -------------------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
+        """Train for ``epochs`` epochs and return a ``History`` (Keras: ``Model.fit``).
+
+        ``batch_size`` defaults to 32. ``validation_split`` holds out the *last* fraction of
+        the arrays before shuffling, as Keras does. The loss reported per epoch is the
+        sample-weighted mean over the epoch.
+        """
+        self._require_compiled("fit")
+        verbose = _resolve_verbose(verbose)
+        batch_size = 32 if batch_size is None else batch_size
+        _check_positive_int(batch_size, "batch_size")
+        _check_positive_int(steps_per_epoch, "steps_per_epoch")
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+            raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
+        if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
+            raise ValueError(f"validation_split must be a float in [0, 1), got {validation_split!r}")
+        if validation_split and validation_data is not None:
+            raise ValueError("Pass either validation_split or validation_data, not both")
+        if shuffle not in (True, False, "batch"):
+            raise ValueError(f"shuffle must be True, False or 'batch', got {shuffle!r}")
+        x, y, sample_weight = self._check_data(x, y, sample_weight)
+        self._check_targets(y)
+        if class_weight is not None:
+            sample_weight = _apply_class_weight(class_weight, y, sample_weight)
+
+        if validation_split:
+            split = int(math.floor(len(x) * (1 - validation_split)))
+            if split == 0 or split == len(x):
+                raise ValueError(f"validation_split={validation_split} leaves {split} training and "
+                                 f"{len(x) - split} validation samples out of {len(x)}")
+            validation_data = (x[split:], y[split:]) + (() if sample_weight is None else (sample_weight[split:],))
+            x, y = x[:split], y[:split]
+            sample_weight = None if sample_weight is None else sample_weight[:split]
+        validation = _unpack_validation(validation_data)
+
+        batches = ArrayBatches(x, y, sample_weight, batch_size, shuffle=shuffle, steps=steps_per_epoch)
+        self.history = History()
+        callback_list = CallbackList(list(callbacks or []) + [self.history], model=self)
+        if verbose:
+            callback_list.callbacks.insert(0, ProgbarLogger(verbose))
+            callback_list.set_model(self)
+        callback_list.set_params({"verbose": verbose, "epochs": epochs, "steps": batches.steps})
+        batch_logs_wanted = callback_list.wants("on_train_batch_end") or callback_list.wants("on_batch_end")
+
+        self._prepare_training()
+        self.stop_training = False
+        logs = {}
+        callback_list.on_train_begin()
+        try:
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                callback_list.on_epoch_begin(epoch)
+                for step, (xb, yb, swb) in enumerate(batches):
+                    callback_list.on_train_batch_begin(step)
+                    self._train_step(xb, yb, swb)
+                    if batch_logs_wanted:
+                        callback_list.on_train_batch_end(step, _BatchLogs(self))
+                    if self.stop_training:
+                        break
+                logs = self._current_logs()
+                if validation is not None and (epoch + 1) % validation_freq == 0:
+                    val = self._evaluate_arrays(*validation, batch_size=validation_batch_size or batch_size,
+                                                steps=validation_steps)
+                    logs.update({f"val_{key}": value for key, value in val.items()})
+                callback_list.on_epoch_end(epoch, logs)
+                if self.stop_training:
+                    break
+        finally:
+            callback_list.on_train_end(logs)
+        return self.history
+
+    # -- evaluate / predict -----------------------------------------------------------------------
+    def _evaluate_arrays(self, x, y, sample_weight=None, batch_size=32, steps=None, callback_list=None):
+        self.reset_metrics()
+        for step, (xb, yb, swb) in enumerate(ArrayBatches(x, y, sample_weight, batch_size, steps=steps)):
+            if callback_list is not None:
+                callback_list.on_test_batch_begin(step)
+            self._test_step(xb, yb, swb)
+            if callback_list is not None:
+                callback_list.on_test_batch_end(step, _BatchLogs(self))
+        return self._current_logs()
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False):
+        """Loss and metrics on the data (Keras: ``Model.evaluate``).
+
+        Returns the loss alone when there are no metrics, else ``[loss, *metrics]``, or a
+        dict with ``return_dict=True``.
+        """
+        self._require_compiled("evaluate")
+        verbose = _resolve_verbose(verbose)
+        batch_size = 32 if batch_size is None else batch_size
+        _check_positive_int(batch_size, "batch_size")
+        x, y, sample_weight = self._check_data(x, y, sample_weight)
+        self._check_targets(y)
+        callback_list = CallbackList(callbacks, model=self)
+        callback_list.on_test_begin()
+        logs = self._evaluate_arrays(x, y, sample_weight, batch_size, steps, callback_list)
+        callback_list.on_test_end(logs)
+        if verbose:
+            print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()), flush=True)
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Outputs for ``x`` computed batch by batch into one preallocated array (Keras: ``Model.predict``).
+
+        Memory is bounded by the output and one batch, never a copy of the input: a float64
+        array or a memmap is converted a batch at a time.
+        """
+        batch_size = 32 if batch_size is None else batch_size
+        _check_positive_int(batch_size, "batch_size")
+        _resolve_verbose(verbose)
+        x = to_array(x, "x")
+        if len(x) == 0:
+            raise ValueError(f"x is empty (shape {x.shape}): there is nothing to predict")
+        self._ensure_built(x)
+        callback_list = CallbackList(callbacks, model=self)
+        callback_list.on_predict_begin()
+        n = len(x) if steps is None else min(len(x), steps * batch_size)
+        output = None
+        for step, start in enumerate(range(0, n, batch_size)):
+            callback_list.on_predict_batch_begin(step)
+            batch = self.call(as_float32(x[start:start + batch_size]), training=False)
+            if output is None:
+                output = np.empty((n,) + batch.shape[1:], dtype=np.float32)
+            output[start:start + len(batch)] = batch
+            callback_list.on_predict_batch_end(step, {"outputs": batch})
+        callback_list.on_predict_end()
+        return output
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One optimizer step on one batch; returns the loss (and metrics) of that batch."""
+        self._require_compiled("train_on_batch")
+        x, y, sample_weight = self._check_data(x, y, sample_weight)
+        if class_weight is not None:
+            sample_weight = _apply_class_weight(class_weight, y, sample_weight)
+        self._prepare_training()
+        self.reset_metrics()
+        sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
+        self._train_step(as_float32(x), np.asarray(y), sw)
+        return self._batch_result(return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Loss (and metrics) on one batch, without training."""
+        self._require_compiled("test_on_batch")
+        x, y, sample_weight = self._check_data(x, y, sample_weight)
+        self.reset_metrics()
+        self._test_step(as_float32(x), np.asarray(y), sample_weight)
+        return self._batch_result(return_dict)
+
+    def predict_on_batch(self, x):
+        """Outputs for one batch."""
+        x = to_array(x, "x")
+        self._ensure_built(x)
+        return self.call(as_float32(x), training=False)
+
+    def _batch_result(self, return_dict):
+        logs = self._current_logs()
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    # -- saving (formats live in minikeras.saving) --------------------------------------------------
+    def save(self, filepath, overwrite=True, **kwargs):
+        """Save architecture, weights and optimizer state (``.keras`` or legacy ``.h5``)."""
+        from ..saving import save_model
+        save_model(self, filepath, overwrite=overwrite, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Save the weights only (``.weights.h5``, or a legacy ``.h5`` weights file)."""
+        from ..saving import save_weights
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False):
+        """Load weights saved by minikeras or Keras; shapes are checked before anything changes."""
+        from ..saving import load_weights
+        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def get_compile_config(self):
+        return self._compile_config
+
+
+def _as_list(value, argument):
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    if isinstance(value, dict):
+        raise ValueError(f"{argument} as a dict applies to multi-output models, which minikeras does not have")
+    return [value]
+
+
+def _apply_class_weight(class_weight, y, sample_weight):
+    """Per-sample weights from ``{class: weight}`` for integer or one-hot labels."""
+    if not isinstance(class_weight, dict):
+        raise ValueError(f"class_weight must be a dict mapping class indices to weights, got {class_weight!r}")
+    y = np.asarray(y)
+    labels = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+    labels = labels.astype(np.int64)
+    highest = max(int(labels.max()) if labels.size else 0, max(class_weight) if class_weight else 0)
+    table = np.ones(highest + 1, dtype=np.float32)
+    for cls, weight in class_weight.items():
+        if not isinstance(cls, (int, np.integer)) or cls < 0:
+            raise ValueError(f"class_weight keys must be non-negative class indices, got {cls!r}")
+        table[cls] = weight
+    weights = table[labels]
+    if sample_weight is not None:
+        weights = weights * np.asarray(sample_weight, dtype=np.float32).reshape(len(weights))
+    return weights
+
+
+def _unpack_validation(validation_data):
+    if validation_data is None:
+        return None
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+        raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight), "
+                         f"got {type(validation_data).__name__}"
+                         + (f" of length {len(validation_data)}" if isinstance(validation_data, (tuple, list)) else ""))
+    x, y = to_array(validation_data[0], "validation_data x"), to_array(validation_data[1], "validation_data y")
+    sw = to_array(validation_data[2], "validation_data sample_weight") if len(validation_data) == 3 else None
+    if len(x) != len(y):
+        raise ValueError(f"validation_data x and y must have the same number of samples, got {len(x)} and {len(y)}")
+    return x, y, sw

@@ -1,0 +1,208 @@
+"""Sequential: a linear stack of layers."""
+import numpy as np
+
+from ..layers.input_layer import InputLayer
+from ..layers.layer import Layer
+from .model import Model
+
+
+class Sequential(Model):
+    """A model whose layers run one after another (Keras: ``keras.Sequential``).
+
+    Built from a list or with ``add``; the input shape comes from ``keras.Input``, an
+    ``InputLayer``, ``input_shape=`` on the first layer, ``build(input_shape)``, or the first
+    data it sees. A Sequential is itself a layer, so it can be nested in another one.
+    """
+
+    def __init__(self, layers=None, trainable=True, name=None, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._layers = []
+        self._input_layer = None
+        for layer in layers or []:
+            self.add(layer)
+
+    # -- structure ---------------------------------------------------------------------------
+    @property
+    def layers(self):
+        """The layers, without the InputLayer (as in Keras)."""
+        return list(self._layers)
+
+    def add(self, layer):
+        """Append a layer; builds the model at once when its input shape is known."""
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add expects a Layer instance, got {type(layer).__name__}: {layer!r}")
+        if isinstance(layer, InputLayer):
+            if self._layers or self._input_layer is not None:
+                raise ValueError("An InputLayer can only be the first layer of a Sequential model")
+            self._input_layer = layer
+            return
+        if any(existing is layer for existing in self._layers):
+            raise ValueError(f"Layer {layer.name!r} is already in this model")
+        if any(existing.name == layer.name for existing in self._layers):
+            raise ValueError(f"All layers in a Sequential model need unique names; {layer.name!r} is "
+                             f"already used")
+        if not self._layers and self._input_layer is None and layer._batch_input_shape is not None:
+            self._input_layer = InputLayer(batch_shape=layer._batch_input_shape)
+        self._layers.append(layer)
+        self.built = False
+        if self._input_layer is not None:
+            self.build(self._input_layer.batch_shape)
+
+    def pop(self):
+        """Remove and return the last layer."""
+        if not self._layers:
+            raise IndexError("pop() on a Sequential model with no layers")
+        layer = self._layers.pop()
+        self.built = False
+        if self._layers and self._input_layer is not None:
+            self.build(self._input_layer.batch_shape)
+        return layer
+
+    def get_layer(self, name=None, index=None):
+        """A layer by name or by index."""
+        if index is not None:
+            if not -len(self._layers) <= index < len(self._layers):
+                raise ValueError(f"get_layer index {index} is out of range for {len(self._layers)} layers")
+            return self._layers[index]
+        for layer in self._layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name!r}. Existing layers are: {[l.name for l in self._layers]}")
+
+    @property
+    def weights(self):
+        return [v for layer in self._layers for v in layer.weights]
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return [v for layer in self._layers for v in layer.trainable_weights]
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return self.weights
+        return [v for layer in self._layers for v in layer.non_trainable_weights]
+
+    trainable_variables = trainable_weights
+    variables = weights
+
+    def regularization_loss(self):
+        return sum(layer.regularization_loss() for layer in self._layers)
+
+    # -- build / call ----------------------------------------------------------------------------
+    def build(self, input_shape=None):
+        """Build every layer for inputs of ``input_shape`` (batch dimension included)."""
+        if input_shape is None:
+            if self._input_layer is None:
+                raise ValueError("Sequential.build needs an input_shape, e.g. build((None, 784)), or an "
+                                 "Input/InputLayer as the first layer")
+            input_shape = self._input_layer.batch_shape
+        input_shape = tuple(input_shape)
+        if len(input_shape) < 2:
+            raise ValueError(f"input_shape must include the batch dimension, e.g. (None, 784), got {input_shape}")
+        if not self._layers:
+            raise ValueError("Cannot build a Sequential model with no layers: add() some first")
+        if self._input_layer is None:
+            self._input_layer = InputLayer(batch_shape=(None,) + input_shape[1:])
+        shape = input_shape
+        for index, layer in enumerate(self._layers):
+            layer.input_grad_needed = index > 0 or self.input_grad_needed
+            try:
+                shape = layer.build_for(shape)
+            except ValueError as error:
+                raise ValueError(f"Layer {layer.name!r} ({type(layer).__name__}) could not be built for "
+                                 f"input shape {shape}: {error}") from None
+        self.input_shape = input_shape
+        self.output_shape = shape
+        self.built = True
+        if getattr(self, "loss", None) is not None:
+            self._update_fusion()
+
+    def build_for(self, input_shape):
+        if not self.built:
+            self.build(input_shape)
+        return self.output_shape
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        for layer in self._layers:
+            shape = layer.compute_output_shape(shape)
+        return shape
+
+    def check_input_shape(self, shape):
+        expected = self.input_shape
+        if expected is None:
+            return
+        if len(shape) != len(expected) or any(e is not None and e != s for e, s in zip(expected[1:], shape[1:])):
+            raise ValueError(f"Model {self.name!r} expects input of shape {expected} (None = any size), "
+                             f"got data of shape {shape}")
+
+    def call(self, x, training=False):
+        for layer in self._layers:
+            x = layer.call(x, training=training)
+        return x
+
+    def __call__(self, x, training=False):
+        x = np.asarray(x)
+        if x.dtype != np.float32:
+            x = x.astype(np.float32)
+        if not self.built:
+            self.build((None,) + x.shape[1:])
+        self.check_input_shape(x.shape)
+        return self.call(x, training=training)
+
+    def backward(self, grad):
+        for layer in reversed(self._layers):
+            grad = layer.backward(grad)
+        return grad
+
+    def backward_from_logits(self, grad):
+        """Backward from dL/d(pre-activation) of the last layer (the fused loss path)."""
+        last = self._layers[-1]
+        if isinstance(last, Sequential):
+            grad = last.backward_from_logits(grad)
+        else:
+            grad = last.backward_preactivation(grad)
+        for layer in reversed(self._layers[:-1]):
+            grad = layer.backward(grad)
+        return grad
+
+    def backward_preactivation(self, grad):
+        return self.backward_from_logits(grad)
+
+    @property
+    def output_activation(self):
+        return self._layers[-1].output_activation if self._layers else None
+
+    # -- summary ---------------------------------------------------------------------------------
+    def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):
+        """Print the layer table with output shapes and parameter counts (Keras: ``Model.summary``)."""
+        print_fn = print_fn or print
+        from ..utils.summary import summary_lines
+        for line in summary_lines(self, line_length or 80):
+            print_fn(line)
+
+    # -- config ----------------------------------------------------------------------------------
+    def get_config(self):
+        """Keras's Sequential config: name, layers (InputLayer first when known), build_input_shape."""
+        from ..layers import serialize as serialize_layer
+        layers = []
+        if self._input_layer is not None:
+            layers.append(serialize_layer(self._input_layer))
+        layers.extend(serialize_layer(layer) for layer in self._layers)
+        config = {"name": self.name, "trainable": self.trainable, "dtype": "float32", "layers": layers}
+        if self.input_shape is not None:
+            config["build_input_shape"] = list(self.input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ..layers import deserialize as deserialize_layer
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        for layer_config in config.get("layers", []):
+            model.add(deserialize_layer(layer_config, custom_objects))
+        if not model.built and config.get("build_input_shape"):
+            model.build(tuple(config["build_input_shape"]))
+        return model

@@ -1,0 +1,67 @@
+"""Adam and AdamW."""
+import math
+
+import numpy as np
+
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """Keras ``Adam``.
+
+    ``m += (g - m)(1 - b1)``, ``v += (g² - v)(1 - b2)``, ``alpha = lr·sqrt(1 - b2^t)/(1 - b1^t)``,
+    ``w -= alpha·m/(sqrt(v) + epsilon)`` (epsilon is added after the bias correction is
+    folded into the step, as Keras does). With ``amsgrad`` the running maximum of ``v`` is used.
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        for argument, value in (("beta_1", beta_1), ("beta_2", beta_2)):
+            if not isinstance(value, (int, float)) or not 0 <= value < 1:
+                raise ValueError(f"{type(self).__name__} {argument} must be a float in [0, 1), got {value!r}")
+        self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, bool(amsgrad)
+        self._scratch = {}
+
+    @property
+    def slot_names(self):
+        return ("momentum", "velocity", "velocity_hat") if self.amsgrad else ("momentum", "velocity")
+
+    def _buffer(self, value):
+        buffer = self._scratch.get(value.shape)
+        if buffer is None:
+            buffer = self._scratch[value.shape] = np.empty_like(value)
+        return buffer
+
+    def update_step(self, grad, value, slots, lr):
+        m, v = slots[0], slots[1]
+        t = self.iterations + 1
+        alpha = np.float32(lr * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t))
+        tmp = self._buffer(value)
+        np.subtract(grad, m, out=tmp)
+        tmp *= np.float32(1 - self.beta_1)
+        m += tmp
+        np.square(grad, out=tmp)
+        tmp -= v
+        tmp *= np.float32(1 - self.beta_2)
+        v += tmp
+        if self.amsgrad:
+            np.maximum(slots[2], v, out=slots[2])
+            v = slots[2]
+        np.sqrt(v, out=tmp)
+        tmp += np.float32(self.epsilon)
+        np.divide(m, tmp, out=tmp)
+        tmp *= alpha
+        value -= tmp
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+
+
+class AdamW(Adam):
+    """Keras ``AdamW``: Adam with decoupled weight decay, ``w -= lr·weight_decay·w`` before each step."""
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 amsgrad=False, **kwargs):
+        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                         amsgrad=amsgrad, weight_decay=weight_decay, **kwargs)

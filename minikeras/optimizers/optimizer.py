@@ -1,0 +1,145 @@
+"""The Optimizer base: slots per weight, clipping, weight decay, schedules, in-place updates."""
+import numpy as np
+
+from . import schedules
+
+
+class Optimizer:
+    """Base class (Keras: ``keras.optimizers.Optimizer``).
+
+    Subclasses name their per-weight slots in ``slot_names`` and implement
+    ``update_step(grad, value, slots, lr)``, which changes ``value`` (and the slots) in
+    place. ``apply(grads, variables)`` does clipping, weight decay and the iteration count.
+    """
+
+    slot_names = ()
+
+    def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
+                 loss_scale_factor=None, gradient_accumulation_steps=None, name=None, **kwargs):
+        for key in kwargs:
+            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword argument {key!r}")
+        if use_ema or loss_scale_factor or gradient_accumulation_steps:
+            raise ValueError(f"{type(self).__name__}: use_ema, loss_scale_factor and "
+                             "gradient_accumulation_steps are not supported by minikeras")
+        given = [n for n, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
+                                ("global_clipnorm", global_clipnorm)) if v is not None]
+        if len(given) > 1:
+            raise ValueError(f"Only one of clipnorm, clipvalue and global_clipnorm can be set, got {given}")
+        for argument, value in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
+                                ("global_clipnorm", global_clipnorm), ("weight_decay", weight_decay)):
+            if value is not None and (not isinstance(value, (int, float)) or value < 0):
+                raise ValueError(f"{type(self).__name__} {argument} must be a non-negative number, got {value!r}")
+        from ..utils.naming import to_snake_case
+        self.name = name or to_snake_case(type(self).__name__)
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.iterations = 0
+        self._slots = {}
+        self._tracked = []
+
+    # -- learning rate -------------------------------------------------------------------
+    @property
+    def learning_rate(self):
+        """The current learning rate (a schedule is evaluated at the iteration count)."""
+        if isinstance(self._learning_rate, schedules.LearningRateSchedule):
+            return float(self._learning_rate(self.iterations))
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if isinstance(value, schedules.LearningRateSchedule):
+            self._learning_rate = value
+            return
+        if isinstance(value, (np.ndarray, np.generic)) and np.size(value) == 1:
+            value = float(value)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
+            raise ValueError(f"{type(self).__name__} learning_rate must be a non-negative float or a "
+                             f"LearningRateSchedule, got {value!r}")
+        self._learning_rate = float(value)
+
+    @property
+    def learning_rate_schedule(self):
+        return self._learning_rate if isinstance(self._learning_rate, schedules.LearningRateSchedule) else None
+
+    # -- slots ----------------------------------------------------------------------------
+    def build(self, variables):
+        """Create the slots of every variable not seen before, in order."""
+        for variable in variables:
+            if id(variable) not in self._slots:
+                self._slots[id(variable)] = [self.initial_slot(name, variable.value) for name in self.slot_names]
+                self._tracked.append(variable)
+
+    def initial_slot(self, name, value):
+        return np.zeros_like(value)
+
+    def slots(self, variable):
+        """The slot arrays of one variable, in ``slot_names`` order."""
+        return self._slots[id(variable)]
+
+    @property
+    def tracked_variables(self):
+        """The variables this optimizer has slots for, in the order it first saw them."""
+        return list(self._tracked)
+
+    # -- update -----------------------------------------------------------------------------
+    def apply(self, grads, variables):
+        """Update ``variables`` in place from ``grads`` (one array per variable)."""
+        variables = list(variables)
+        grads = list(grads)
+        if len(grads) != len(variables):
+            raise ValueError(f"apply got {len(grads)} gradients for {len(variables)} variables")
+        self.build(variables)
+        lr = self.learning_rate
+        grads = self._clip(grads)
+        for grad, variable in zip(grads, variables):
+            if grad is None:
+                continue
+            value = variable.value
+            if self.weight_decay:
+                value *= np.float32(1 - lr * self.weight_decay)
+            self.update_step(grad, value, self._slots[id(variable)], lr)
+        self.iterations += 1
+
+    def apply_gradients(self, grads_and_vars):
+        """Keras-style ``apply_gradients(zip(grads, variables))``."""
+        pairs = list(grads_and_vars)
+        self.apply([g for g, _ in pairs], [v for _, v in pairs])
+
+    def _clip(self, grads):
+        if self.clipvalue is not None:
+            return [None if g is None else np.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+        if self.clipnorm is not None:
+            return [None if g is None else _scale_to_norm(g, self.clipnorm, np.linalg.norm(g)) for g in grads]
+        if self.global_clipnorm is not None:
+            norm = np.sqrt(sum(float(np.sum(np.square(g), dtype=np.float64)) for g in grads if g is not None))
+            return [None if g is None else _scale_to_norm(g, self.global_clipnorm, norm) for g in grads]
+        return grads
+
+    def update_step(self, grad, value, slots, lr):
+        raise NotImplementedError
+
+    # -- config -------------------------------------------------------------------------------
+    def get_config(self):
+        lr = self._learning_rate
+        if isinstance(lr, schedules.LearningRateSchedule):
+            lr = schedules.serialize(lr)
+        return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
+                "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
+                "clipvalue": self.clipvalue, "use_ema": False, "ema_momentum": 0.99,
+                "ema_overwrite_frequency": None, "loss_scale_factor": None,
+                "gradient_accumulation_steps": None}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"], custom_objects)
+        for key in ("is_legacy_optimizer", "jit_compile", "decay"):
+            config.pop(key, None)
+        return cls(**config)
+
+
+def _scale_to_norm(grad, max_norm, norm):
+    return grad * np.float32(max_norm / norm) if norm > max_norm else grad

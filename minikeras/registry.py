@@ -1,0 +1,165 @@
+"""Name → object lookup shared by every kind of object a user can name by string.
+
+Each kind (activations, losses, optimizers, ...) owns one ``Registry``. ``get`` accepts a
+string, a Keras config dict, an instance or a callable. Loading files goes through the same
+registries, so nothing named in a file is ever imported or executed: an unknown name is an
+error that lists the valid ones.
+"""
+import contextlib
+import difflib
+import threading
+
+_custom_objects = {}
+_scope = threading.local()
+
+
+def register_keras_serializable(package="Custom", name=None):
+    """Decorator registering a user class or function so configs and files can name it.
+
+    Same as ``keras.saving.register_keras_serializable``: the object is known as
+    ``"package>name"`` (and by its plain name).
+    """
+    def decorator(obj):
+        plain = name or obj.__name__
+        key = f"{package}>{plain}"
+        if key in _custom_objects and _custom_objects[key] is not obj:
+            raise ValueError(f"{key!r} is already registered to {_custom_objects[key]!r}")
+        _custom_objects[key] = obj
+        obj._registered_name = key
+        return obj
+    return decorator
+
+
+def get_custom_objects():
+    """The global dict of registered custom objects (Keras: ``keras.saving.get_custom_objects``)."""
+    return _custom_objects
+
+
+@contextlib.contextmanager
+def custom_object_scope(custom_objects):
+    """Make ``custom_objects`` resolvable by name inside the ``with`` block."""
+    previous = getattr(_scope, "objects", {})
+    _scope.objects = {**previous, **(custom_objects or {})}
+    try:
+        yield
+    finally:
+        _scope.objects = previous
+
+
+def _custom_lookup(name, custom_objects):
+    for table in (custom_objects or {}, getattr(_scope, "objects", {}), _custom_objects):
+        if name in table:
+            return table[name]
+    for table in (custom_objects or {}, getattr(_scope, "objects", {}), _custom_objects):
+        for key, obj in table.items():
+            if key.split(">")[-1] == name:
+                return obj
+    return None
+
+
+def registered_name(obj):
+    """The name a custom object was registered under, or None for built-ins."""
+    target = obj if isinstance(obj, type) or callable(obj) and not hasattr(obj, "get_config") else type(obj)
+    return getattr(target, "_registered_name", None)
+
+
+class Registry:
+    """The objects of one kind, by name, with helpful errors for unknown names."""
+
+    def __init__(self, kind):
+        self.kind = kind
+        self._objects = {}
+
+    def register(self, obj, *names):
+        for name in names or (obj.__name__,):
+            self._objects[name] = obj
+        return obj
+
+    def names(self):
+        return sorted(self._objects)
+
+    def lookup(self, name, custom_objects=None):
+        """The class or function registered as ``name`` (built-in or custom)."""
+        if not isinstance(name, str):
+            raise TypeError(f"{self.kind} name must be a string, got {type(name).__name__}: {name!r}")
+        custom = _custom_lookup(name, custom_objects)
+        if custom is not None:
+            return custom
+        key = name if name in self._objects else name.lower()
+        if key in self._objects:
+            return self._objects[key]
+        raise ValueError(self.unknown_message(name))
+
+    def unknown_message(self, name):
+        close = difflib.get_close_matches(name.lower(), self._objects, n=1, cutoff=0.6)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        return (f"Unknown {self.kind}: {name!r}.{hint} Valid {self.kind} names: "
+                f"{', '.join(self.names())}. A custom {self.kind} must be registered with "
+                f"@minikeras.saving.register_keras_serializable() or passed in custom_objects.")
+
+    def get(self, identifier, custom_objects=None):
+        """Resolve a string, Keras config dict, instance or callable to an object.
+
+        A name resolving to a class returns a default-constructed instance; a dict
+        ``{"class_name": ..., "config": {...}}`` returns ``cls.from_config(config)``.
+        """
+        if identifier is None:
+            return None
+        if isinstance(identifier, str):
+            obj = self.lookup(identifier, custom_objects)
+            return obj() if isinstance(obj, type) else obj
+        if isinstance(identifier, dict):
+            return self.deserialize(identifier, custom_objects)
+        if isinstance(identifier, type):
+            return identifier()
+        if callable(identifier) or hasattr(identifier, "get_config"):
+            return identifier
+        raise TypeError(f"Could not interpret {self.kind} identifier {identifier!r}: expected a "
+                        f"string, a config dict, an instance or a callable, got {type(identifier).__name__}")
+
+    def deserialize(self, config, custom_objects=None):
+        """Rebuild an object from ``{"class_name": ..., "config": ...}`` without importing anything."""
+        if isinstance(config, str):
+            return self.get(config, custom_objects)
+        if not isinstance(config, dict) or "class_name" not in config:
+            raise ValueError(f"A {self.kind} config must be a dict with a 'class_name' key, got {config!r}")
+        name = config.get("registered_name") or config["class_name"]
+        if name == "function" or config["class_name"] == "function":
+            name = config.get("config")
+            return self.lookup(name, custom_objects)
+        try:
+            obj = self.lookup(name, custom_objects)
+        except ValueError:
+            obj = self.lookup(config["class_name"], custom_objects)
+        inner = config.get("config") or {}
+        if isinstance(obj, type):
+            if not isinstance(inner, dict):
+                raise ValueError(f"The config of {self.kind} {name!r} must be a dict, got {inner!r}")
+            return obj.from_config(inner)
+        return obj
+
+    def serialize(self, obj):
+        """A config that ``deserialize`` turns back into an equivalent object."""
+        if obj is None:
+            return None
+        if hasattr(obj, "get_config") and not isinstance(obj, type):
+            cls = type(obj)
+            name = getattr(cls, "_registered_name", None)
+            return {"module": _module_of(self.kind) if name is None else None,
+                    "class_name": cls.__name__, "config": obj.get_config(),
+                    "registered_name": name or cls.__name__}
+        name = getattr(obj, "_registered_name", None)
+        if name:
+            return name
+        for key, value in self._objects.items():
+            if value is obj:
+                return key
+        raise ValueError(f"Cannot serialize {self.kind} {obj!r}: it is not a built-in and was not "
+                         f"registered with @minikeras.saving.register_keras_serializable()")
+
+
+def _module_of(kind):
+    return {"loss": "keras.losses", "metric": "keras.metrics", "optimizer": "keras.optimizers",
+            "initializer": "keras.initializers", "regularizer": "keras.regularizers",
+            "layer": "keras.layers", "learning rate schedule": "keras.optimizers.schedules",
+            "activation": "keras.activations"}.get(kind, "keras")

@@ -1,0 +1,22 @@
+"""Keras-style automatic names: ``dense``, ``dense_1``, ``dense_2``, ..."""
+import re
+from collections import defaultdict
+
+_counts = defaultdict(int)
+
+
+def to_snake_case(name):
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
+def unique_name(prefix):
+    """Return ``prefix`` the first time, then ``prefix_1``, ``prefix_2``, ..."""
+    count = _counts[prefix]
+    _counts[prefix] += 1
+    return prefix if count == 0 else f"{prefix}_{count}"
+
+
+def reset_names():
+    """Forget issued names (Keras: ``keras.backend.clear_session``)."""
+    _counts.clear()

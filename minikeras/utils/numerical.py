@@ -1,0 +1,34 @@
+"""Array helpers with Keras's names: to_categorical, normalize."""
+import numpy as np
+
+
+def to_categorical(x, num_classes=None):
+    """One-hot encode integer labels (Keras: ``keras.utils.to_categorical``).
+
+    Differs from Keras knowingly: returns float32 (Keras returns float64), the dtype every
+    minikeras model computes in.
+    """
+    labels = np.asarray(x)
+    if labels.ndim > 1 and labels.shape[-1] == 1:
+        labels = labels.reshape(labels.shape[:-1])
+    if labels.dtype.kind not in "iub":
+        if labels.dtype.kind != "f" or not np.all(np.mod(labels, 1) == 0):
+            raise ValueError(f"to_categorical expects integer labels, got dtype {labels.dtype}")
+        labels = labels.astype(np.int64)
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"to_categorical expects non-negative labels, got {labels.min()}")
+    highest = int(labels.max()) + 1 if labels.size else 0
+    if num_classes is None:
+        num_classes = highest
+    elif highest > num_classes:
+        raise ValueError(f"to_categorical got label {highest - 1} but num_classes={num_classes}")
+    out = np.zeros(labels.shape + (num_classes,), dtype=np.float32)
+    np.put_along_axis(out, labels[..., None].astype(np.intp), 1, axis=-1)
+    return out
+
+
+def normalize(x, axis=-1, order=2):
+    """Scale ``x`` to unit ``order``-norm along ``axis`` (Keras: ``keras.utils.normalize``)."""
+    x = np.asarray(x, dtype=np.float32)
+    norm = np.linalg.norm(x, ord=order, axis=axis, keepdims=True)
+    return x / np.where(norm == 0, 1, norm)

@@ -1,0 +1,38 @@
+"""The text of ``model.summary()``."""
+
+
+def _shape_text(shape):
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def summary_lines(model, width=80):
+    """Lines of a Keras-style table: layer (type), output shape, parameter count, totals."""
+    columns = (int(width * 0.45), int(width * 0.33))
+    rule = "─" * width
+    lines = [f'Model: "{model.name}"', rule,
+             f"{'Layer (type)':<{columns[0]}}{'Output Shape':<{columns[1]}}{'Param #':>{width - sum(columns)}}",
+             "═" * width]
+    for layer in model.layers:
+        shape = _shape_text(layer.output_shape) if layer.output_shape is not None else "?"
+        params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
+        name = f"{layer.name} ({type(layer).__name__})"
+        lines.append(f"{name:<{columns[0]}}{shape:<{columns[1]}}{params:>{width - sum(columns)}}")
+    lines.append(rule)
+    total = model.count_params()
+    trainable = sum(v.value.size for v in model.trainable_weights)
+    lines += [f" Total params: {total:,} ({_bytes(total)})",
+              f" Trainable params: {trainable:,} ({_bytes(trainable)})",
+              f" Non-trainable params: {total - trainable:,} ({_bytes(total - trainable)})"]
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and optimizer.tracked_variables:
+        slots = sum(s.size for v in optimizer.tracked_variables for s in optimizer.slots(v)) + 1
+        lines.append(f" Optimizer params: {slots:,} ({_bytes(slots)})")
+    return lines
+
+
+def _bytes(count):
+    size = count * 4
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.2f} {unit}"
+        size /= 1024
