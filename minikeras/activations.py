@@ -27,13 +27,30 @@ def linear(x):
     return x
 
 
-@_activation(backward=lambda g, x, y: g * (y > 0) if y is not None else g * (x > 0))
+def _relu_backward(g, x, y, negative_slope=0.0, max_value=None, threshold=0.0):
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+        return g * (x > 0)
+    slope = np.where(x > threshold, 1, negative_slope).astype(g.dtype)
+    if max_value is not None:
+        slope *= x < max_value
+    return g * slope
+
+
+@_activation(backward=_relu_backward)
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
-    """Rectified linear unit: max(x, 0), with Keras's optional slope, cap and threshold."""
+    """Rectified linear unit: max(x, 0), with Keras's optional slope, cap and threshold.
+
+    As in Keras: x where x > threshold, else ``negative_slope * (x - threshold)``; the
+    positive part is capped at ``max_value``.
+    """
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
         return np.maximum(x, 0, dtype=x.dtype)
-    y = np.where(x >= threshold, x, negative_slope * (x - threshold)).astype(x.dtype, copy=False)
-    return y if max_value is None else np.minimum(y, max_value, dtype=x.dtype)
+    y = np.where(x > threshold, x, 0).astype(x.dtype, copy=False)
+    if max_value is not None:
+        y = np.minimum(y, max_value).astype(x.dtype, copy=False)
+    if negative_slope != 0.0:
+        y = y - (negative_slope * np.maximum(threshold - x, 0)).astype(x.dtype, copy=False)
+    return y
 
 
 @_activation(backward=lambda g, x, y: g * ((x > 0) & (x < 6)))
@@ -82,13 +99,22 @@ def log_softmax(x, axis=-1):
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
-@_activation(backward=lambda g, x, y: g * np.where(x > 0, 1, 0.2).astype(x.dtype))
+def _leaky_relu_backward(g, x, y, negative_slope=0.2):
+    return g * np.where(x > 0, 1, negative_slope).astype(g.dtype)
+
+
+@_activation(backward=_leaky_relu_backward)
 def leaky_relu(x, negative_slope=0.2):
     """x for x > 0, ``negative_slope * x`` otherwise (Keras's function default is 0.2)."""
     return np.where(x > 0, x, negative_slope * x).astype(x.dtype, copy=False)
 
 
-@_activation(backward=lambda g, x, y: g * np.where(x > 0, 1, y + 1).astype(x.dtype))
+def _elu_backward(g, x, y, alpha=1.0):
+    # d/dx alpha * (exp(x) - 1) = alpha * exp(x) = y + alpha
+    return g * np.where(x > 0, 1, y + alpha).astype(g.dtype)
+
+
+@_activation(backward=_elu_backward)
 def elu(x, alpha=1.0):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
     return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)

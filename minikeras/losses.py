@@ -327,17 +327,24 @@ class Loss:
         """dL/dy_pred of the reduced loss (``"none"`` differentiates the sum)."""
         y_pred = _as_float(y_pred)
         y_true = self.prepare(y_true, y_pred)
-        grad = self.elementwise_gradient(y_true, y_pred)
-        scale = self._scale(y_pred.shape[:-1], sample_weight)
-        return grad * (scale[..., None] if np.ndim(scale) else scale)
+        return self._scaled(self.elementwise_gradient(y_true, y_pred), sample_weight)
 
     def value_and_gradient(self, y_true, y_pred, sample_weight=None):
         """The reduced loss and dL/dy_pred, sharing work where possible (training loop)."""
         y_true = self.prepare(y_true, y_pred)
         value = self.reduce(self.call(y_true, y_pred), sample_weight)
-        grad = self.elementwise_gradient(y_true, y_pred)
-        scale = self._scale(y_pred.shape[:-1], sample_weight)
-        return value, grad * (scale[..., None] if np.ndim(scale) else scale)
+        return value, self._scaled(self.elementwise_gradient(y_true, y_pred), sample_weight)
+
+    def _scaled(self, grad, sample_weight):
+        """``grad`` (d value / d y_pred per element) times d(reduced loss)/d(value)."""
+        axis = self.value_axis % grad.ndim
+        scale = self._scale(grad.shape[:axis] + grad.shape[axis + 1:], sample_weight)
+        return grad * (np.expand_dims(scale, axis) if np.ndim(scale) else scale)
+
+    @property
+    def value_axis(self):
+        """The axis of y_pred that ``call`` reduces to get the per-sample values."""
+        return getattr(self, "axis", -1)
 
     def fuses_with(self, activation):
         """Whether this loss can be differentiated together with ``activation``."""
@@ -385,6 +392,10 @@ class LossFunctionWrapper(Loss):
 
     def elementwise_gradient(self, y_true, y_pred):
         return type(self).grad_fn(y_true, y_pred, **self.fn_kwargs)
+
+    @property
+    def value_axis(self):
+        return self.fn_kwargs.get("axis", -1)
 
     def get_config(self):
         return {**super().get_config(), **self.fn_kwargs}
@@ -459,9 +470,8 @@ class BinaryCrossentropy(Loss):
 
     def gradient_wrt_logits(self, y_true, probabilities, sample_weight=None):
         """dL/dz for y_pred = sigmoid(z): (p - y) / n."""
-        grad = (probabilities - y_true) * _f32(1 / probabilities.shape[-1])
-        scale = self._scale(probabilities.shape[:-1], sample_weight)
-        return grad * (scale[..., None] if np.ndim(scale) else scale)
+        grad = (probabilities - y_true) * _f32(1 / probabilities.shape[self.axis])
+        return self._scaled(grad, sample_weight)
 
     def get_config(self):
         return {**super().get_config(), "from_logits": self.from_logits,
@@ -510,9 +520,8 @@ class CategoricalCrossentropy(Loss):
 
     def gradient_wrt_logits(self, y_true, probabilities, sample_weight=None):
         """dL/dz for y_pred = softmax(z): p * sum(y) - y."""
-        grad = probabilities * np.sum(y_true, axis=-1, keepdims=True) - y_true
-        scale = self._scale(probabilities.shape[:-1], sample_weight)
-        return grad * (scale[..., None] if np.ndim(scale) else scale)
+        grad = probabilities * np.sum(y_true, axis=self.axis, keepdims=True) - y_true
+        return self._scaled(grad, sample_weight)
 
     def get_config(self):
         return {**super().get_config(), "from_logits": self.from_logits,
@@ -563,9 +572,7 @@ class SparseCategoricalCrossentropy(Loss):
         grad = probabilities.copy()
         _subtract_at_labels(grad, labels, 1)
         self._mask_ignored(grad, labels)
-        scale = self._scale(probabilities.shape[:-1], sample_weight)
-        grad *= scale[..., None] if np.ndim(scale) else scale
-        return grad
+        return self._scaled(grad, sample_weight)
 
     def get_config(self):
         return {**super().get_config(), "from_logits": self.from_logits, "ignore_class": self.ignore_class}

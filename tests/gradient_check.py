@@ -1,0 +1,157 @@
+"""Numerical gradient checks shared by the tests: central finite differences against the
+analytic backward passes of layers, activations and losses.
+
+Layers are checked entirely in float64: the weights are swapped for float64 copies and the
+input is float64, so NumPy carries float64 through the forward and backward code and a
+step of 1e-6 is accurate to ~1e-9. Losses cast their inputs to float32 (as Keras does), so
+they are differentiated with a larger step and Richardson extrapolation, which cancels the
+h**2 error term while keeping float32 rounding noise (~1e-7 / h) small.
+"""
+import contextlib
+
+import numpy as np
+
+from minikeras import activations
+
+
+def numerical_gradient(f, x, h=1e-6, richardson=False):
+    """d f / d x by central differences; ``f`` maps an array shaped like ``x`` to a scalar."""
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    flat, out = x.reshape(-1), grad.reshape(-1)
+
+    def central(i, step):
+        saved = flat[i]
+        flat[i] = saved + step
+        up = float(f(x))
+        flat[i] = saved - step
+        down = float(f(x))
+        flat[i] = saved
+        return (up - down) / (2 * step)
+
+    for i in range(flat.size):  # test helper: a loop over a few dozen elements
+        d = central(i, h)
+        out[i] = (4 * central(i, h / 2) - d) / 3 if richardson else d
+    return grad
+
+
+def assert_gradients_close(analytic, numeric, rtol, atol_fraction, what):
+    """|analytic - numeric| <= rtol * |numeric| + atol_fraction * max|numeric| (at least 1)."""
+    analytic, numeric = np.asarray(analytic, np.float64), np.asarray(numeric, np.float64)
+    assert analytic.shape == numeric.shape, f"{what}: analytic shape {analytic.shape} != {numeric.shape}"
+    scale = max(1.0, float(np.max(np.abs(numeric))) if numeric.size else 1.0)
+    np.testing.assert_allclose(analytic, numeric, rtol=rtol, atol=atol_fraction * scale,
+                               err_msg=f"{what}: analytic gradient differs from finite differences")
+
+
+# -- layers --------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def float64_weights(layer):
+    """Temporarily replace every weight of ``layer`` by a float64 copy (restored on exit)."""
+    variables = layer.weights
+    saved = [v.value for v in variables]
+    try:
+        for v in variables:
+            v.value = v.value.astype(np.float64)
+            v.grad = None
+        yield variables
+    finally:
+        for v, value in zip(variables, saved):
+            v.value = value
+            v.grad = None
+
+
+def check_layer_gradients(layer, x, seed=0, rtol=1e-5, atol_fraction=1e-7, before_call=None,
+                          check_input=True):
+    """Check a built layer's input gradient and every trainable weight's gradient in float64.
+
+    The objective is ``sum(layer.call(x, training=True) * R)`` with a fixed random ``R``, so
+    the upstream gradient given to ``backward`` is ``R``. ``before_call`` (e.g. a reseed) runs
+    before every forward pass, so a random layer sees the same randomness each time.
+    Returns the analytic input gradient.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    before = before_call or (lambda: None)
+    with float64_weights(layer) as variables:
+        before()
+        y = layer.call(x.copy(), training=True)
+        r = np.random.default_rng(seed).standard_normal(np.shape(y))
+
+        def objective(inputs):
+            before()
+            return np.sum(layer.call(inputs, training=True) * r)
+
+        before()
+        layer.call(x.copy(), training=True)
+        grad_x = layer.backward(r.copy())
+        weight_grads = [None if v.grad is None else np.array(v.grad, dtype=np.float64) for v in variables]
+        if check_input:
+            assert grad_x is not None, f"{layer.name}: backward returned no input gradient"
+            numeric = numerical_gradient(objective, x)
+            assert_gradients_close(grad_x, numeric, rtol, atol_fraction, f"{layer.name} input")
+        for variable, analytic in zip(variables, weight_grads):
+            if not variable.trainable or not layer.trainable:
+                continue
+            assert analytic is not None, f"{layer.name}: backward wrote no gradient for {variable.name}"
+            original = variable.value.copy()
+
+            def weight_objective(w, variable=variable):
+                variable.value = w
+                try:
+                    return objective(x.copy())
+                finally:
+                    variable.value = original
+
+            numeric = numerical_gradient(weight_objective, original)
+            variable.value = original
+            assert_gradients_close(analytic, numeric, rtol, atol_fraction, f"{layer.name} {variable.name}")
+    return grad_x
+
+
+# -- activations -----------------------------------------------------------------------------
+
+def check_activation_gradient(fn, x, rtol=1e-5, atol_fraction=1e-7, seed=0, **kwargs):
+    """Check ``activations.backward(fn)(grad, x, y, **kwargs)`` in float64 against differences of
+    ``fn(x, **kwargs)`` with a random upstream gradient."""
+    x = np.asarray(x, dtype=np.float64)
+    y = fn(x.copy(), **kwargs)
+    assert y.dtype == np.float64, f"{fn.__name__} turned float64 input into {y.dtype}"
+    g = np.random.default_rng(seed).standard_normal(y.shape)
+    analytic = activations.backward(fn)(g.copy(), x.copy(), y.copy(), **kwargs)
+    numeric = numerical_gradient(lambda v: np.sum(fn(v, **kwargs) * g), x)
+    assert_gradients_close(analytic, numeric, rtol, atol_fraction, f"activation {fn.__name__}{kwargs or ''}")
+
+
+# -- losses -------------------------------------------------------------------------------------
+
+LOSS_H, LOSS_RTOL, LOSS_ATOL = 1e-2, 2e-3, 2e-4
+
+
+def _total(value):
+    return float(np.sum(np.asarray(value, dtype=np.float64)))
+
+
+def check_loss_gradient(loss, y_true, y_pred, sample_weight=None, h=LOSS_H, rtol=LOSS_RTOL,
+                        atol_fraction=LOSS_ATOL):
+    """Check ``loss.gradient`` against differences of ``loss(...)`` (summed when reduction='none')."""
+    analytic = loss.gradient(y_true, np.asarray(y_pred, np.float32), sample_weight)
+    numeric = numerical_gradient(lambda p: _total(loss(y_true, p, sample_weight)), y_pred, h, richardson=True)
+    assert_gradients_close(analytic, numeric, rtol, atol_fraction, f"loss {loss.name} ({loss.reduction})")
+    return analytic
+
+
+def check_fused_gradient(loss, activation, y_true, logits, sample_weight=None, h=LOSS_H, rtol=LOSS_RTOL,
+                         atol_fraction=LOSS_ATOL):
+    """Check ``loss.gradient_wrt_logits(y_true, activation(z))`` against differences of
+    ``loss(y_true, activation(z))`` with respect to the logits ``z``."""
+    assert loss.fuses_with(activation), f"{loss.name} does not fuse with {activation.__name__}"
+    logits = np.asarray(logits, np.float64)
+    probabilities = activation(logits.astype(np.float32))
+    prepared = loss.prepare(y_true, probabilities)
+    analytic = loss.gradient_wrt_logits(prepared, probabilities, sample_weight)
+    numeric = numerical_gradient(lambda z: _total(loss(y_true, activation(z), sample_weight)), logits, h,
+                                 richardson=True)
+    assert_gradients_close(analytic, numeric, rtol, atol_fraction,
+                           f"fused {activation.__name__} + {loss.name} ({loss.reduction})")
+    return analytic
