@@ -238,14 +238,18 @@ def _sparse_labels(y_true, y_pred, loss_name):
     if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
         y_true = y_true[..., 0]
     if y_true.shape != y_pred.shape[:-1]:
-        hint = (" These look like one-hot labels: use categorical_crossentropy for them."
-                if y_true.shape == y_pred.shape else "")
-        raise ValueError(f"{loss_name} expects integer labels of shape {y_pred.shape[:-1]} "
+        one_hot = y_true.ndim == y_pred.ndim and y_true.shape[:-1] == y_pred.shape[:-1] and y_true.shape[-1] > 1
+        hint = (" These look like one-hot labels: use categorical_crossentropy for them, or turn them "
+                "into class indices with y.argmax(axis=-1)." if one_hot else "")
+        raise ValueError(f"{loss_name} expects y_true of integer labels of shape {y_pred.shape[:-1]} "
                          f"(one class index per sample), got y_true of shape {y_true.shape}.{hint}")
     if y_true.dtype.kind not in "iub":
-        if y_true.dtype.kind != "f" or not np.all(np.mod(y_true, 1) == 0):
-            raise ValueError(f"{loss_name} expects integer class labels, got {y_true.dtype} values "
-                             f"that are not whole numbers (e.g. {y_true.ravel()[:3]})")
+        whole = y_true.dtype.kind == "f" and np.all(np.mod(y_true, 1) == 0)
+        if not whole:
+            flat = y_true.ravel()
+            bad = int(np.argmax(np.mod(flat, 1) != 0)) if y_true.dtype.kind == "f" else 0
+            raise ValueError(f"{loss_name} expects y_true of integer class labels, got {y_true.dtype} "
+                             f"value {flat[bad]} at index {bad}, which is not a whole number")
     labels = y_true.astype(np.intp, copy=False)
     return labels
 
@@ -256,7 +260,7 @@ def _check_label_range(labels, num_classes, loss_name, ignore_class=None):
     valid = labels if ignore_class is None else labels[labels != ignore_class]
     if valid.size and (valid.min() < 0 or valid.max() >= num_classes):
         bad = valid.min() if valid.min() < 0 else valid.max()
-        raise ValueError(f"{loss_name} expects labels in [0, {num_classes - 1}] for a model with "
+        raise ValueError(f"{loss_name} expects y_true labels in [0, {num_classes - 1}] for a model with "
                          f"{num_classes} outputs, got label {bad}")
 
 
@@ -288,7 +292,16 @@ class Loss:
         return _check_same_shape(self.name, _as_float(y_true), y_pred)
 
     def check_targets(self, y_true, output_shape):
-        """Check the whole label array once before training (shapes, ranges)."""
+        """Check the whole label array once before training (shapes, ranges).
+
+        The default requires ``y_true`` to have the model's output shape (a trailing axis
+        of 1 may be added or dropped), which is what ``prepare`` accepts per batch.
+        """
+        y_shape, output_shape = tuple(np.shape(y_true)), tuple(output_shape)
+        if y_shape == output_shape or y_shape + (1,) == output_shape or y_shape == output_shape + (1,):
+            return
+        raise ValueError(f"{self.name} expects y_true of shape {output_shape} (the model's output "
+                         f"shape), got y_true of shape {y_shape}")
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         y_pred = _as_float(y_pred)
@@ -492,14 +505,24 @@ class CategoricalCrossentropy(Loss):
         _check_smoothing(label_smoothing)
         self.from_logits, self.label_smoothing, self.axis = bool(from_logits), float(label_smoothing), axis
 
+    def check_targets(self, y_true, output_shape):
+        y_shape, output_shape = tuple(np.shape(y_true)), tuple(output_shape)
+        if y_shape == output_shape:
+            return
+        if y_shape in (output_shape[:-1], output_shape[:-1] + (1,)):
+            hint = (" These look like integer class labels: use sparse_categorical_crossentropy, or "
+                    "one-hot encode them with keras.utils.to_categorical.")
+        elif y_shape[:-1] == output_shape[:-1]:
+            hint = (f" The labels have {y_shape[-1]} columns but the model has {output_shape[-1]} "
+                    "outputs: one per class.")
+        else:
+            hint = ""
+        raise ValueError(f"{self.name} expects y_true of one-hot labels of shape {output_shape}, "
+                         f"got y_true of shape {y_shape}.{hint}")
+
     def prepare(self, y_true, y_pred):
         y_true = np.asarray(y_true)
-        if y_true.shape != y_pred.shape:
-            hint = (" These look like integer class labels: use sparse_categorical_crossentropy, or "
-                    "one-hot encode them with keras.utils.to_categorical."
-                    if y_true.shape in (y_pred.shape[:-1], y_pred.shape[:-1] + (1,)) else "")
-            raise ValueError(f"categorical_crossentropy expects one-hot labels of shape {y_pred.shape}, "
-                             f"got y_true of shape {y_true.shape}.{hint}")
+        self.check_targets(y_true, y_pred.shape)
         return _smooth_categorical(_as_float(y_true), self.label_smoothing, self.axis)
 
     def call(self, y_true, y_pred):
@@ -622,6 +645,9 @@ class CustomLoss(Loss):
     def __init__(self, fn, reduction="sum_over_batch_size", name=None):
         super().__init__(name=name or getattr(fn, "__name__", "custom_loss"), reduction=reduction)
         self.fn = fn
+
+    def check_targets(self, y_true, output_shape):
+        """A user function decides which label shapes it takes."""
 
     def call(self, y_true, y_pred):
         return np.asarray(self.fn(y_true, y_pred), dtype=np.float32)

@@ -81,7 +81,7 @@ class Registry:
     def lookup(self, name, custom_objects=None):
         """The class or function registered as ``name`` (built-in or custom)."""
         if not isinstance(name, str):
-            raise TypeError(f"{self.kind} name must be a string, got {type(name).__name__}: {name!r}")
+            raise ValueError(f"{self.kind} name must be a string, got {type(name).__name__}: {name!r}")
         custom = _custom_lookup(name, custom_objects)
         if custom is not None:
             return custom
@@ -91,10 +91,19 @@ class Registry:
         raise ValueError(self.unknown_message(name))
 
     def unknown_message(self, name):
-        close = difflib.get_close_matches(name.lower(), self._objects, n=1, cutoff=0.6)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        """The error for an unknown name: the closest valid name and the full list.
+
+        The list shows the snake_case names (``'adam'``, ``'glorot_uniform'``) when the kind
+        has them, since class names (``'Adam'``) resolve to the same objects.
+        """
+        snake = [n for n in self.names() if n == n.lower()]
+        choices = snake or self.names()
+        lowered = {n.lower(): n for n in self.names()}
+        close = difflib.get_close_matches(name.lower(), [n.lower() for n in choices], n=1, cutoff=0.6) or \
+            difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
+        hint = f" Did you mean {lowered.get(close[0], close[0])!r}?" if close else ""
         return (f"Unknown {self.kind}: {name!r}.{hint} Valid {self.kind} names: "
-                f"{', '.join(self.names())}. A custom {self.kind} must be registered with "
+                f"{', '.join(choices)}. A custom {self.kind} must be registered with "
                 f"@minikeras.saving.register_keras_serializable() or passed in custom_objects.")
 
     def get(self, identifier, custom_objects=None):
@@ -114,7 +123,7 @@ class Registry:
             return identifier()
         if callable(identifier) or hasattr(identifier, "get_config"):
             return identifier
-        raise TypeError(f"Could not interpret {self.kind} identifier {identifier!r}: expected a "
+        raise ValueError(f"Could not interpret {self.kind} identifier {identifier!r}: expected a "
                         f"string, a config dict, an instance or a callable, got {type(identifier).__name__}")
 
     def deserialize(self, config, custom_objects=None):

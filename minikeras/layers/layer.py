@@ -82,17 +82,30 @@ class Layer:
         return [v.value.copy() for v in self.weights]
 
     def set_weights(self, weights):
-        """Replace every weight; checks count and shapes first, so nothing changes on error."""
+        """Replace every weight; checks count, shapes and dtypes first, so nothing changes on error."""
         own = self.weights
         weights = list(weights)
+        if not own and weights and not self.built:
+            raise ValueError(f"set_weights(weights) on {self.name!r}, which is not built yet and has no "
+                             f"weights: build it first (build(input_shape) or call it on data), got "
+                             f"{len(weights)} arrays")
         if len(weights) != len(own):
-            raise ValueError(f"Layer {self.name!r} expects {len(own)} weight arrays "
-                             f"({[v.name for v in own]}), got {len(weights)}")
-        arrays = [np.asarray(w) for w in weights]
-        for variable, array in zip(own, arrays):
+            raise ValueError(f"set_weights(weights) on {self.name!r} expects a list of {len(own)} arrays "
+                             f"({[v.path for v in own]}), got {len(weights)}")
+        arrays = []
+        for index, (variable, weight) in enumerate(zip(own, weights)):
+            try:
+                array = np.asarray(weight)
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"set_weights(weights): weights[{index}] for {variable.path!r} could not "
+                                 f"be converted to an array: {error}") from None
+            if array.dtype.kind not in "biuf":
+                raise ValueError(f"set_weights(weights): weights[{index}] for {variable.path!r} must hold "
+                                 f"numbers, got dtype {array.dtype}")
             if array.shape != variable.shape:
-                raise ValueError(f"Layer {self.name!r} weight {variable.name!r} has shape "
-                                 f"{variable.shape}, got an array of shape {array.shape}")
+                raise ValueError(f"set_weights(weights): weights[{index}] for {variable.path!r} must have "
+                                 f"shape {variable.shape}, got shape {array.shape}")
+            arrays.append(array)
         for variable, array in zip(own, arrays):
             variable.assign(array)
 

@@ -26,7 +26,7 @@ def to_array(value, argument):
         except (ValueError, TypeError) as error:
             raise ValueError(f"Could not convert {argument} to an array: {error}") from None
     if array.dtype.kind not in "biuf":
-        raise TypeError(f"{argument} must hold numbers (int, uint, float or bool), got dtype {array.dtype}"
+        raise ValueError(f"{argument} must hold numbers (int, uint, float or bool), got dtype {array.dtype}"
                         + (" (strings cannot be fed to a model)" if array.dtype.kind in "USO" else ""))
     return array
 

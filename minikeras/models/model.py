@@ -15,6 +15,7 @@ from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from ..callbacks import CallbackList, History, ProgbarLogger
 from ..layers.layer import Layer
+from . import validation as checks
 from .data_adapter import ArrayBatches, as_float32, to_array
 
 
@@ -40,11 +41,7 @@ class _BatchLogs(Mapping):
         return len(self._materialize())
 
 
-def _check_positive_int(value, argument, allow_none=True):
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{argument} must be a positive integer, got {value!r}")
+_check_positive_int = checks.check_positive_int
 
 
 def _resolve_verbose(verbose):
@@ -116,8 +113,8 @@ class Model(Layer):
     # -- one step -------------------------------------------------------------------------------
     def _require_compiled(self, method):
         if not self.compiled:
-            raise RuntimeError(f"You must call compile() before {method}(): the model has no loss "
-                               "and optimizer yet")
+            raise ValueError(f"You must call compile() before {method}(): the model has no loss "
+                             "and optimizer yet")
 
     def _train_step(self, x, y, sample_weight):
         loss = self.loss
@@ -160,38 +157,33 @@ class Model(Layer):
         self._update_fusion()
 
     # -- data checks ----------------------------------------------------------------------------
-    def _check_data(self, x, y, sample_weight, need_y=True):
-        x = to_array(x, "x")
-        if x is None:
-            raise ValueError("x is required: pass the input data as an array")
-        y = to_array(y, "y")
-        if need_y and y is None:
-            raise ValueError("y is required to train or evaluate: pass the targets as an array")
-        if len(x) == 0:
-            raise ValueError(f"x is empty (shape {x.shape}): there is nothing to train on")
-        if y is not None and len(y) != len(x):
-            raise ValueError(f"x and y must have the same number of samples, got x with {len(x)} "
-                             f"and y with {len(y)}")
-        if sample_weight is not None:
-            sample_weight = to_array(sample_weight, "sample_weight")
-            if len(sample_weight) != len(x):
-                raise ValueError(f"sample_weight must have one weight per sample ({len(x)}), got "
-                                 f"{len(sample_weight)}")
-        self._ensure_built(x)
+    def _check_data(self, x, y, sample_weight, need_y=True, prefix=""):
+        """Convert and check the data fully (see ``validation``) without building the model."""
+        x, y, sample_weight = checks.check_arrays(x, y, sample_weight, need_y, prefix)
+        self.check_input_shape(tuple(x.shape), prefix + "x")
+        if y is not None and self.loss is not None:
+            self._check_targets(y, tuple(x.shape), prefix)
         return x, y, sample_weight
 
     def _ensure_built(self, x):
+        checks.check_batch_dimension(x)
         if not self.built:
             self.build((None,) + tuple(x.shape[1:]))
         self.check_input_shape(tuple(x.shape))
 
-    def check_input_shape(self, shape):
-        """Raise a clear error when data of ``shape`` cannot be fed to the built model."""
+    def check_input_shape(self, shape, argument="x"):
+        """Raise a clear error when data of ``shape`` cannot be fed to the (built) model."""
 
-    def _check_targets(self, y):
-        if y is not None and self.output_shape is not None:
-            self.loss.check_targets(np.asarray(y) if len(y) < 10_000_000 else np.asarray(y[:0]),
-                                    (len(y),) + tuple(self.output_shape[1:]))
+    def _check_targets(self, y, x_shape, prefix=""):
+        """The loss's check of the labels against the output shape the model has (or will have)."""
+        output_shape = self.output_shape if self.built else self.compute_output_shape((None,) + x_shape[1:])
+        if output_shape is None:
+            return
+        labels = np.asarray(y) if len(y) < 10_000_000 else np.asarray(y[:0])
+        try:
+            self.loss.check_targets(labels, (len(y),) + tuple(output_shape[1:]))
+        except ValueError as error:
+            raise ValueError(f"{prefix}y: {error}") from None
 
     # -- fit -------------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -209,16 +201,17 @@ class Model(Layer):
         batch_size = 32 if batch_size is None else batch_size
         _check_positive_int(batch_size, "batch_size")
         _check_positive_int(steps_per_epoch, "steps_per_epoch")
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
-        if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
-            raise ValueError(f"validation_split must be a float in [0, 1), got {validation_split!r}")
-        if validation_split and validation_data is not None:
-            raise ValueError("Pass either validation_split or validation_data, not both")
+        _check_positive_int(validation_steps, "validation_steps")
+        _check_positive_int(validation_batch_size, "validation_batch_size")
+        _check_positive_int(validation_freq, "validation_freq", allow_none=False)
+        checks.check_non_negative_int(epochs, "epochs")
+        checks.check_non_negative_int(initial_epoch, "initial_epoch")
+        checks.check_validation_split(validation_split)
+        if validation_data is not None:
+            validation_split = 0.0  # Keras: validation_data overrides validation_split
         if shuffle not in (True, False, "batch"):
             raise ValueError(f"shuffle must be True, False or 'batch', got {shuffle!r}")
         x, y, sample_weight = self._check_data(x, y, sample_weight)
-        self._check_targets(y)
         if class_weight is not None:
             sample_weight = _apply_class_weight(class_weight, y, sample_weight)
 
@@ -230,7 +223,12 @@ class Model(Layer):
             validation_data = (x[split:], y[split:]) + (() if sample_weight is None else (sample_weight[split:],))
             x, y = x[:split], y[:split]
             sample_weight = None if sample_weight is None else sample_weight[:split]
-        validation = _unpack_validation(validation_data)
+            validation = validation_data + ((None,) if sample_weight is None else ())
+        else:
+            validation = _unpack_validation(validation_data)
+            if validation is not None:
+                validation = self._check_data(*validation, prefix="validation_data ")
+        self._ensure_built(x)
 
         batches = ArrayBatches(x, y, sample_weight, batch_size, shuffle=shuffle, steps=steps_per_epoch)
         self.history = History()
@@ -290,8 +288,9 @@ class Model(Layer):
         verbose = _resolve_verbose(verbose)
         batch_size = 32 if batch_size is None else batch_size
         _check_positive_int(batch_size, "batch_size")
+        _check_positive_int(steps, "steps")
         x, y, sample_weight = self._check_data(x, y, sample_weight)
-        self._check_targets(y)
+        self._ensure_built(x)
         callback_list = CallbackList(callbacks, model=self)
         callback_list.on_test_begin()
         logs = self._evaluate_arrays(x, y, sample_weight, batch_size, steps, callback_list)
@@ -311,10 +310,14 @@ class Model(Layer):
         """
         batch_size = 32 if batch_size is None else batch_size
         _check_positive_int(batch_size, "batch_size")
+        _check_positive_int(steps, "steps")
         _resolve_verbose(verbose)
         x = to_array(x, "x")
+        if x is None:
+            raise ValueError("x is required: pass the input data as an array, got None")
+        checks.check_batch_dimension(x)
         if len(x) == 0:
-            raise ValueError(f"x is empty (shape {x.shape}): there is nothing to predict")
+            raise ValueError(f"x is empty (shape {tuple(x.shape)}): expected at least one sample to predict")
         self._ensure_built(x)
         callback_list = CallbackList(callbacks, model=self)
         callback_list.on_predict_begin()
@@ -334,6 +337,7 @@ class Model(Layer):
         """One optimizer step on one batch; returns the loss (and metrics) of that batch."""
         self._require_compiled("train_on_batch")
         x, y, sample_weight = self._check_data(x, y, sample_weight)
+        self._ensure_built(x)
         if class_weight is not None:
             sample_weight = _apply_class_weight(class_weight, y, sample_weight)
         self._prepare_training()
@@ -346,6 +350,7 @@ class Model(Layer):
         """Loss (and metrics) on one batch, without training."""
         self._require_compiled("test_on_batch")
         x, y, sample_weight = self._check_data(x, y, sample_weight)
+        self._ensure_built(x)
         self.reset_metrics()
         self._test_step(as_float32(x), np.asarray(y), sample_weight)
         return self._batch_result(return_dict)
@@ -353,6 +358,8 @@ class Model(Layer):
     def predict_on_batch(self, x):
         """Outputs for one batch."""
         x = to_array(x, "x")
+        if x is None:
+            raise ValueError("x is required: pass the input data as an array, got None")
         self._ensure_built(x)
         return self.call(as_float32(x), training=False)
 
@@ -419,8 +426,4 @@ def _unpack_validation(validation_data):
         raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight), "
                          f"got {type(validation_data).__name__}"
                          + (f" of length {len(validation_data)}" if isinstance(validation_data, (tuple, list)) else ""))
-    x, y = to_array(validation_data[0], "validation_data x"), to_array(validation_data[1], "validation_data y")
-    sw = to_array(validation_data[2], "validation_data sample_weight") if len(validation_data) == 3 else None
-    if len(x) != len(y):
-        raise ValueError(f"validation_data x and y must have the same number of samples, got {len(x)} and {len(y)}")
-    return x, y, sw
+    return tuple(validation_data) + ((None,) if len(validation_data) == 2 else ())

@@ -3,6 +3,7 @@ import numpy as np
 
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer
+from . import validation
 from .model import Model
 
 
@@ -131,13 +132,17 @@ class Sequential(Model):
             shape = layer.compute_output_shape(shape)
         return shape
 
-    def check_input_shape(self, shape):
+    def check_input_shape(self, shape, argument="x"):
+        """Raise ValueError naming ``argument`` when data of ``shape`` cannot be fed to this model.
+
+        Before the model is built, the declared input shape (``Input``/``input_shape=``) is
+        used; a model with no declared shape accepts any shape of rank >= 2.
+        """
         expected = self.input_shape
-        if expected is None:
-            return
-        if len(shape) != len(expected) or any(e is not None and e != s for e, s in zip(expected[1:], shape[1:])):
-            raise ValueError(f"Model {self.name!r} expects input of shape {expected} (None = any size), "
-                             f"got data of shape {shape}")
+        if expected is None and self._input_layer is not None:
+            expected = self._input_layer.batch_shape
+        if expected is not None:
+            validation.check_input_shape(shape, expected, self.name, argument)
 
     def call(self, x, training=False):
         for layer in self._layers:
@@ -148,6 +153,7 @@ class Sequential(Model):
         x = np.asarray(x)
         if x.dtype != np.float32:
             x = x.astype(np.float32)
+        validation.check_batch_dimension(x)
         if not self.built:
             self.build((None,) + x.shape[1:])
         self.check_input_shape(x.shape)

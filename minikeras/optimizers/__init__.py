@@ -19,7 +19,7 @@ def get(identifier):
     """Resolve an optimizer name (with Keras defaults), config dict or instance."""
     optimizer = _registry.get(identifier)
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"Could not interpret optimizer {identifier!r}: expected a name such as 'adam', "
+        raise ValueError(f"Could not interpret optimizer {identifier!r}: expected a name such as 'adam', "
                         f"a config dict or an Optimizer instance")
     return optimizer
 
