@@ -157,8 +157,10 @@ def _gelu_backward(g, x, y, approximate=False):
 def gelu(x, approximate=False):
     """Gaussian error linear unit, exact (erf) by default or the tanh approximation."""
     if approximate:
+        # 0.5 * (1 + tanh(u)) == sigmoid(2u): the same function without the cancellation of
+        # 1 + tanh(u) near u = -inf, where float32 tanh is only good to one ulp of 1.
         inner = _SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
-        return (0.5 * x * (1 + np.tanh(inner))).astype(x.dtype, copy=False)
+        return (x * sigmoid((2 * inner).astype(x.dtype, copy=False))).astype(x.dtype, copy=False)
     return (0.5 * x * (1 + _erf(x / np.sqrt(2)))).astype(x.dtype, copy=False)
 
 

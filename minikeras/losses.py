@@ -306,8 +306,32 @@ class Loss:
     def __call__(self, y_true, y_pred, sample_weight=None):
         y_pred = _as_float(y_pred)
         self.check_targets(np.asarray(y_true), y_pred.shape)
-        values = self.call(self.prepare(y_true, y_pred), y_pred)
-        return _f32(self.reduce(values, sample_weight))
+        return _f32(self.value(self.prepare(y_true, y_pred), y_pred, sample_weight))
+
+    def value(self, y_true, y_pred, sample_weight=None):
+        """The reduced loss for labels already passed through ``prepare`` (training loop)."""
+        return self.reduce(self.call(y_true, y_pred), self.masked_weights(y_true, sample_weight))
+
+    def value_mask(self, y_true):
+        """Which per-sample values count (boolean array), or None when all do.
+
+        Keras attaches such a mask to the values (``ignore_class``); the reduction then treats
+        masked values as absent, so ``"sum_over_batch_size"`` divides by the valid count.
+        """
+        return None
+
+    def masked_weights(self, y_true, sample_weight):
+        """The sample weights with the loss's mask merged in, as Keras's ``apply_mask`` does."""
+        mask = self.value_mask(y_true)
+        if mask is None:
+            return sample_weight
+        mask = mask.astype(np.float32)
+        if self.reduction in ("sum_over_batch_size", "mean"):
+            valid = float(np.sum(mask, dtype=np.float64))
+            mask *= np.float32(mask.size / valid) if valid else np.float32(0)
+        if sample_weight is None:
+            return mask
+        return _broadcast_weights(sample_weight, mask) * mask
 
     def reduce(self, values, sample_weight=None):
         values = np.asarray(values)
@@ -340,13 +364,14 @@ class Loss:
         """dL/dy_pred of the reduced loss (``"none"`` differentiates the sum)."""
         y_pred = _as_float(y_pred)
         y_true = self.prepare(y_true, y_pred)
-        return self._scaled(self.elementwise_gradient(y_true, y_pred), sample_weight)
+        return self._scaled(self.elementwise_gradient(y_true, y_pred), self.masked_weights(y_true, sample_weight))
 
     def value_and_gradient(self, y_true, y_pred, sample_weight=None):
         """The reduced loss and dL/dy_pred, sharing work where possible (training loop)."""
         y_true = self.prepare(y_true, y_pred)
-        value = self.reduce(self.call(y_true, y_pred), sample_weight)
-        return value, self._scaled(self.elementwise_gradient(y_true, y_pred), sample_weight)
+        weights = self.masked_weights(y_true, sample_weight)
+        value = self.reduce(self.call(y_true, y_pred), weights)
+        return value, self._scaled(self.elementwise_gradient(y_true, y_pred), weights)
 
     def _scaled(self, grad, sample_weight):
         """``grad`` (d value / d y_pred per element) times d(reduced loss)/d(value)."""
@@ -414,7 +439,7 @@ class LossFunctionWrapper(Loss):
         return {**super().get_config(), **self.fn_kwargs}
 
 
-def _wrapper(class_name, fn, grad_fn, *aliases, **defaults):
+def _wrapper(class_name, fn, grad_fn, *aliases, default_name=None, **defaults):
     def __init__(self, *args, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
         params = dict(defaults)
         for key, value in zip(defaults, args):
@@ -423,7 +448,8 @@ def _wrapper(class_name, fn, grad_fn, *aliases, **defaults):
             if key not in defaults:
                 raise TypeError(f"{class_name}.__init__() got an unexpected keyword argument {key!r}")
             params[key] = value
-        LossFunctionWrapper.__init__(self, reduction=reduction, name=name or fn.__name__, **params)
+        LossFunctionWrapper.__init__(self, reduction=reduction, name=name or default_name or fn.__name__,
+                                     **params)
 
     cls = type(class_name, (LossFunctionWrapper,), {
         "fn": staticmethod(fn), "grad_fn": staticmethod(grad_fn), "__init__": __init__,
@@ -442,7 +468,7 @@ MeanAbsolutePercentageError = _wrapper("MeanAbsolutePercentageError", mean_absol
                                        _mean_absolute_percentage_error_grad, "mape")
 MeanSquaredLogarithmicError = _wrapper("MeanSquaredLogarithmicError", mean_squared_logarithmic_error,
                                        _mean_squared_logarithmic_error_grad, "msle")
-Huber = _wrapper("Huber", huber, _huber_grad, "huber_loss", delta=1.0)
+Huber = _wrapper("Huber", huber, _huber_grad, "huber_loss", default_name="huber_loss", delta=1.0)
 LogCosh = _wrapper("LogCosh", log_cosh, _log_cosh_grad, "logcosh")
 KLDivergence = _wrapper("KLDivergence", kl_divergence, _kl_divergence_grad, "kld", "kullback_leibler_divergence")
 Hinge = _wrapper("Hinge", hinge, _hinge_grad)
@@ -582,6 +608,9 @@ class SparseCategoricalCrossentropy(Loss):
             _subtract_at_labels(grad, labels, (inside / np.maximum(picked, _f32(EPSILON)))[..., 0])
         return self._mask_ignored(grad, labels)
 
+    def value_mask(self, labels):
+        return None if self.ignore_class is None else np.asarray(labels) != self.ignore_class
+
     def _mask_ignored(self, grad, labels):
         if self.ignore_class is not None:
             grad *= (labels != self.ignore_class)[..., None]
@@ -595,7 +624,7 @@ class SparseCategoricalCrossentropy(Loss):
         grad = probabilities.copy()
         _subtract_at_labels(grad, labels, 1)
         self._mask_ignored(grad, labels)
-        return self._scaled(grad, sample_weight)
+        return self._scaled(grad, self.masked_weights(labels, sample_weight))
 
     def get_config(self):
         return {**super().get_config(), "from_logits": self.from_logits, "ignore_class": self.ignore_class}

@@ -121,7 +121,7 @@ class Model(Layer):
         y_pred = self.call(x, training=True)
         if self._fused:
             y_true = loss.prepare(y, y_pred)
-            value = loss.reduce(loss.call(y_true, y_pred), sample_weight)
+            value = loss.value(y_true, y_pred, sample_weight)
             self.backward_from_logits(loss.gradient_wrt_logits(y_true, y_pred, sample_weight))
         else:
             value, grad = loss.value_and_gradient(y, y_pred, sample_weight)

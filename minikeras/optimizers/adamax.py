@@ -19,7 +19,8 @@ class Adamax(Optimizer):
         t = self.iterations + 1
         m += (grad - m) * np.float32(1 - self.beta_1)
         np.maximum(u * np.float32(self.beta_2), np.abs(grad), out=u)
-        value -= np.float32(lr / (1 - self.beta_1 ** t)) * m / (u + np.float32(self.epsilon))
+        correction = np.float32(1) - np.float32(self.beta_1) ** np.float32(t)
+        value -= np.float32(lr) * m / (correction * (u + np.float32(self.epsilon)))
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
