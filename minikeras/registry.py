@@ -133,8 +133,8 @@ class Registry:
         if not isinstance(config, dict) or "class_name" not in config:
             raise ValueError(f"A {self.kind} config must be a dict with a 'class_name' key, got {config!r}")
         name = config.get("registered_name") or config["class_name"]
-        if name == "function" or config["class_name"] == "function":
-            name = config.get("config")
+        if config["class_name"] == "function":
+            name = config.get("registered_name") or config.get("config")
             return self.lookup(name, custom_objects)
         try:
             obj = self.lookup(name, custom_objects)
@@ -154,12 +154,17 @@ class Registry:
         if hasattr(obj, "get_config") and not isinstance(obj, type):
             cls = type(obj)
             name = getattr(cls, "_registered_name", None)
-            return {"module": _module_of(self.kind) if name is None else None,
+            return {"module": _module_of(self.kind) if name is None else cls.__module__,
                     "class_name": cls.__name__, "config": obj.get_config(),
-                    "registered_name": name or cls.__name__}
+                    "registered_name": name}
+        if getattr(obj, "__name__", None) == "<lambda>":
+            from .saving.serialization import serialize_lambda
+            return serialize_lambda(obj)
         name = getattr(obj, "_registered_name", None)
         if name:
-            return name
+            # Keras's form for a registered function: class_name "function", its plain name.
+            return {"module": getattr(obj, "__module__", None), "class_name": "function",
+                    "config": getattr(obj, "__name__", name.split(">")[-1]), "registered_name": name}
         for key, value in self._objects.items():
             if value is obj:
                 return key

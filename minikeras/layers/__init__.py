@@ -20,9 +20,17 @@ def register(cls):
 def serialize(layer):
     """Keras's layer config: ``{"module", "class_name", "config", "registered_name"}``."""
     config = _registry.serialize(layer)
-    if layer.built and layer.input_shape is not None and not isinstance(layer, InputLayer):
+    if layer.built and layer.input_shape is not None and _records_build_shape(layer):
         config["build_config"] = {"input_shape": list(layer.input_shape)}
     return config
+
+
+def _records_build_shape(layer):
+    # Keras writes build_config for layers with their own build() (Dense, custom layers) and
+    # for Flatten; Reshape, Dropout, Activation and Softmax are built at construction.
+    if isinstance(layer, InputLayer):
+        return False
+    return isinstance(layer, Flatten) or type(layer).build is not Layer.build
 
 
 def deserialize(config, custom_objects=None):

@@ -97,4 +97,4 @@ class Dense(Layer):
                 "bias_initializer": initializers.serialize(self.bias_initializer),
                 "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
                 "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "kernel_constraint": None, "bias_constraint": None, "activity_regularizer": None}
+                "kernel_constraint": None, "bias_constraint": None, "quantization_config": None}

@@ -1,5 +1,5 @@
 """InputLayer and Input: declare the shape of a model's input."""
-from .layer import Layer, _shape_tuple
+from .layer import Layer, _shape_tuple, drop_keras_only_fields
 
 
 class InputLayer(Layer):
@@ -7,6 +7,7 @@ class InputLayer(Layer):
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
                  input_tensor=None, optional=False, name=None, **kwargs):
+        kwargs = drop_keras_only_fields("InputLayer", kwargs)
         legacy = kwargs.pop("input_shape", None)
         legacy_batch = kwargs.pop("batch_input_shape", None)
         super().__init__(name=name, **kwargs)
@@ -37,7 +38,7 @@ class InputLayer(Layer):
 
     def get_config(self):
         return {"batch_shape": list(self.batch_shape), "dtype": "float32", "sparse": False,
-                "name": self.name}
+                "ragged": False, "name": self.name, "optional": False}
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,

@@ -18,6 +18,27 @@ def _shape_tuple(shape, argument):
     return shape
 
 
+# What Keras 3 writes for a float32 layer's ``dtype``; minikeras computes in float32 only.
+DTYPE_POLICY_CONFIG = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
+                       "registered_name": None}
+
+# Config fields Keras writes that minikeras does not model, with the values it can accept.
+_KERAS_ONLY_FIELDS = {"quantization_config": (None,), "lora_rank": (None,), "lora_alpha": (None,),
+                      "ragged": (False,), "optional": (False,), "sparse": (False, None)}
+
+
+def drop_keras_only_fields(class_name, config):
+    """``config`` without Keras fields minikeras ignores; a non-default value is an error."""
+    config = dict(config)
+    for key, accepted in _KERAS_ONLY_FIELDS.items():
+        if key in config:
+            value = config.pop(key)
+            if value not in accepted:
+                raise ValueError(f"{class_name} config has {key}={value!r}, which minikeras does not "
+                                 f"support (accepted: {accepted})")
+    return config
+
+
 class Layer:
     """Base class of every layer, Keras-style.
 
@@ -160,14 +181,15 @@ class Layer:
 
     # -- config ---------------------------------------------------------------------------
     def get_config(self):
-        config = {"name": self.name, "trainable": self.trainable, "dtype": "float32"}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": DTYPE_POLICY_CONFIG}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = list(self._batch_input_shape)
         return config
 
     @classmethod
     def from_config(cls, config):
-        return cls(**config)
+        """Rebuild from ``get_config()``; Keras-only fields at their defaults are dropped."""
+        return cls(**drop_keras_only_fields(cls.__name__, config))
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"

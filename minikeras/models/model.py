@@ -389,6 +389,11 @@ class Model(Layer):
     def get_compile_config(self):
         return self._compile_config
 
+    def to_json(self, **kwargs):
+        """The model's architecture as Keras's JSON (``keras.models.model_from_json`` reads it)."""
+        from ..saving import to_json
+        return to_json(self, **kwargs)
+
 
 def _as_list(value, argument):
     if value is None:

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..layers.input_layer import InputLayer
-from ..layers.layer import Layer
+from ..layers.layer import DTYPE_POLICY_CONFIG, Layer
 from . import validation
 from .model import Model
 
@@ -198,7 +198,8 @@ class Sequential(Model):
         if self._input_layer is not None:
             layers.append(serialize_layer(self._input_layer))
         layers.extend(serialize_layer(layer) for layer in self._layers)
-        config = {"name": self.name, "trainable": self.trainable, "dtype": "float32", "layers": layers}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": DTYPE_POLICY_CONFIG,
+                  "layers": layers}
         if self.input_shape is not None:
             config["build_input_shape"] = list(self.input_shape)
         return config
@@ -212,3 +213,12 @@ class Sequential(Model):
         if not model.built and config.get("build_input_shape"):
             model.build(tuple(config["build_input_shape"]))
         return model
+
+
+def _register_as_layer():
+    # A Sequential can be nested in another one, so layer configs may name it.
+    from ..layers import register
+    register(Sequential)
+
+
+_register_as_layer()

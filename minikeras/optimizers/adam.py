@@ -24,6 +24,10 @@ class Adam(Optimizer):
     def slot_names(self):
         return ("momentum", "velocity", "velocity_hat") if self.amsgrad else ("momentum", "velocity")
 
+    @property
+    def slot_groups(self):
+        return (("momentum", "velocity"), ("velocity_hat",)) if self.amsgrad else (("momentum", "velocity"),)
+
     def _buffer(self, value):
         buffer = self._scratch.get(value.shape)
         if buffer is None:

@@ -8,7 +8,7 @@ class Adamax(Optimizer):
     """Keras ``Adamax``: ``m += (g - m)(1 - b1)``; ``u = max(b2·u, |g|)``;
     ``w -= lr/(1 - b1^t) · m/(u + epsilon)``."""
 
-    slot_names = ("m", "norm")
+    slot_names = ("momentum", "norm")
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)

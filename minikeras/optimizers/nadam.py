@@ -11,6 +11,7 @@ class Nadam(Optimizer):
     """
 
     slot_names = ("momentum", "velocity")
+    extra_state = ("u_product",)
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)

@@ -13,6 +13,8 @@ class Optimizer:
     """
 
     slot_names = ()
+    # Scalar float attributes Keras keeps as optimizer variables after the slots (Nadam's u_product).
+    extra_state = ()
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
@@ -70,6 +72,16 @@ class Optimizer:
             if id(variable) not in self._slots:
                 self._slots[id(variable)] = [self.initial_slot(name, variable.value) for name in self.slot_names]
                 self._tracked.append(variable)
+
+    @property
+    def slot_groups(self):
+        """Slot names grouped as Keras creates them, one group per ``add_optimizer_variables`` call.
+
+        Keras's ``optimizer.variables`` is ``iteration``, ``learning_rate`` (unless it is a
+        schedule), then group by group: for each model variable, its slots of that group.
+        Files store optimizer state in that order.
+        """
+        return (tuple(self.slot_names),) if self.slot_names else ()
 
     def initial_slot(self, name, value):
         return np.zeros_like(value)

@@ -24,6 +24,10 @@ class RMSprop(Optimizer):
             names += ("average_gradient",)
         return names
 
+    @property
+    def slot_groups(self):
+        return tuple((name,) for name in self.slot_names)
+
     def update_step(self, grad, value, slots, lr):
         rho = np.float32(self.rho)
         ms = slots[0]

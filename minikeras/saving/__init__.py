@@ -1,12 +1,12 @@
-"""Saving and loading in Keras's file formats (in progress: see the saving issue)."""
+"""Saving and loading in Keras 3's file formats: ``.keras``, legacy ``.h5``, ``.weights.h5``.
+
+Files written here open in Keras 3 and files Keras 3 writes open here. Saves are atomic
+(temporary file + rename); loads never import or execute anything the file names.
+"""
 from ..registry import custom_object_scope, get_custom_objects, register_keras_serializable
-
-
-def _not_yet(*args, **kwargs):
-    raise NotImplementedError("Model saving is being implemented")
-
-
-save_model = load_model = save_weights = load_weights = _not_yet
+from .api import load_model, load_weights, save_model, save_weights
+from .serialization import clone_model, model_from_config, model_from_json, to_json
 
 __all__ = ["register_keras_serializable", "custom_object_scope", "get_custom_objects", "save_model",
-           "load_model", "save_weights", "load_weights"]
+           "load_model", "save_weights", "load_weights", "model_from_json", "model_from_config",
+           "clone_model", "to_json"]

@@ -1,0 +1,96 @@
+"""Optimizer state in Keras's ``optimizer.variables`` order and names.
+
+Keras lists ``iteration`` (int32), ``learning_rate`` (float32, absent when it is a
+schedule), then the slots group by group (``Optimizer.slot_groups``), variable by
+variable inside a group, then extra scalars (Nadam's ``u_product``). A slot's name is
+``<optimizer>/<model>_<layer>_<weight>_<slot>``.
+"""
+import warnings
+
+import numpy as np
+
+
+def _slot_entries(optimizer, variables, paths):
+    for group in optimizer.slot_groups:
+        for variable in variables:
+            slots = optimizer.slots(variable)
+            for slot_name in group:
+                array = slots[optimizer.slot_names.index(slot_name)]
+                yield f"{paths[id(variable)].replace('/', '_')}_{slot_name}", array
+
+
+def variable_paths(model):
+    """``{id(variable): "model/layer/weight"}`` as Keras names a Sequential's variables."""
+    from ..models.sequential import Sequential
+    paths = {}
+
+    def walk(container, prefix):
+        for layer in container.layers:
+            if isinstance(layer, Sequential):
+                walk(layer, f"{prefix}/{layer.name}")
+                continue
+            for variable in layer.weights:
+                paths[id(variable)] = f"{prefix}/{layer.name}/{variable.name}"
+    walk(model, model.name)
+    return paths
+
+
+def optimizer_entries(optimizer, model):
+    """``[(name, array)]``: the optimizer's state as Keras lays it out (arrays are copies)."""
+    name = optimizer.name
+    entries = [(f"{name}/iteration", np.array(optimizer.iterations, dtype=np.int32))]
+    if optimizer.learning_rate_schedule is None:
+        entries.append((f"{name}/learning_rate", np.array(optimizer.learning_rate, dtype=np.float32)))
+    tracked = optimizer.tracked_variables
+    paths = variable_paths(model)
+    for variable in tracked:
+        paths.setdefault(id(variable), variable.path)
+    entries += [(f"{name}/{slot}", array.copy()) for slot, array in _slot_entries(optimizer, tracked, paths)]
+    entries += [(f"{name}/{attr}", np.array(getattr(optimizer, attr), dtype=np.float32))
+                for attr in optimizer.extra_state]
+    return entries
+
+
+def prepare_optimizer_restore(optimizer, model, arrays, where):
+    """Check ``arrays`` (Keras order) against ``optimizer`` built on the model's trainable weights.
+
+    Returns a function that assigns them, or None when, like Keras, the state is skipped
+    with a warning because the count differs (another optimizer configuration). A shape
+    mismatch is a ValueError raised before anything is assigned.
+    """
+    variables = model.trainable_weights
+    fresh = not optimizer.tracked_variables
+    if fresh:
+        optimizer.build(variables)
+    else:
+        variables = optimizer.tracked_variables
+    has_lr = optimizer.learning_rate_schedule is None
+    slots = [array for _, array in _slot_entries(optimizer, variables,
+                                                 {id(v): v.path for v in variables})]
+    expected = 1 + has_lr + len(slots) + len(optimizer.extra_state)
+    if len(arrays) != expected:
+        warnings.warn(f"{where}: skipping the optimizer state: {optimizer.name!r} has {expected} "
+                      f"variables but the file holds {len(arrays)}", stacklevel=3)
+        return None
+    arrays = [np.asarray(a) for a in arrays]
+    targets = [np.zeros(())] * (1 + has_lr) + slots + [np.zeros(())] * len(optimizer.extra_state)
+    for index, (target, array) in enumerate(zip(targets, arrays)):
+        if target.shape != array.shape:
+            raise ValueError(f"{where}: optimizer variable {index} has shape {array.shape} in the file "
+                             f"but {target.shape} in the model: the file is for another architecture")
+    iterations = int(arrays[0])
+    if iterations < 0:
+        raise ValueError(f"{where}: optimizer iteration count is negative ({iterations})")
+    saved_lr = float(arrays[1]) if has_lr else None
+    if saved_lr is not None and not (np.isfinite(saved_lr) and saved_lr >= 0):
+        raise ValueError(f"{where}: optimizer learning rate in the file is {saved_lr}")
+
+    def assign():
+        optimizer.iterations = iterations
+        if saved_lr is not None and np.float32(optimizer.learning_rate) != np.float32(saved_lr):
+            optimizer.learning_rate = saved_lr
+        for slot, array in zip(slots, arrays[1 + has_lr:]):
+            slot[...] = array
+        for attr, array in zip(optimizer.extra_state, arrays[expected - len(optimizer.extra_state):]):
+            setattr(optimizer, attr, float(array))
+    return assign

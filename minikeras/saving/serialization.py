@@ -1,0 +1,311 @@
+"""Keras-format configs ↔ minikeras objects, through the registries only.
+
+Loading never imports a module or runs code named in a file: every ``class_name`` is
+looked up in minikeras's registries (or the user's registered/custom objects), a
+``module`` outside ``keras``/``minikeras`` must belong to an object the user registered,
+and a serialized Python lambda is refused unless ``safe_mode=False`` (as in Keras).
+"""
+import base64
+import builtins
+import json
+import marshal
+import types
+import warnings
+
+import numpy as np
+
+from .. import losses, metrics, optimizers
+from ..layers import Dense, InputLayer
+from ..layers import deserialize as deserialize_layer
+from ..registry import _custom_lookup, custom_object_scope
+
+# The Keras release whose file layouts minikeras writes (and reads).
+KERAS_VERSION = "3.15.1"
+# Without a file to compare against, a config may not ask for more parameters than this.
+MAX_PARAMETERS = 2 ** 28
+
+_SPECIAL = {"__lambda__", "__numpy__", "__tuple__", "__bytes__", "__slice__", "__ellipsis__",
+            "__tensor__", "__keras_tensor__", "__typespec__"}
+
+
+# -- lambdas (only with safe_mode=False) ---------------------------------------------------
+def serialize_lambda(fn):
+    """Keras's ``{"class_name": "__lambda__", ...}`` form: base64 bytecode, defaults, closure."""
+    warnings.warn("The object being serialized includes a lambda: loading it will need "
+                  "safe_mode=False. Prefer a named function registered with "
+                  "@minikeras.saving.register_keras_serializable().", stacklevel=3)
+    code = base64.encodebytes(marshal.dumps(fn.__code__)).decode("ascii")
+    closure = tuple(cell.cell_contents for cell in fn.__closure__) if fn.__closure__ else None
+    return {"class_name": "__lambda__", "config": {"value": [code, fn.__defaults__, closure]}}
+
+
+def _load_lambda(value, where):
+    try:
+        code, defaults, closure = value if isinstance(value, (list, tuple)) else (value, None, None)
+        code = marshal.loads(base64.decodebytes(code.encode("ascii")))
+        if not isinstance(code, types.CodeType):
+            raise TypeError("not a code object")
+        cells = tuple(types.CellType(c) for c in closure) if closure else None
+        return types.FunctionType(code, {"np": np, "numpy": np, "__builtins__": builtins},
+                                  code.co_name, tuple(defaults) if defaults else None, cells)
+    except Exception as error:  # marshal raises several types on foreign bytecode
+        raise ValueError(f"{where}: cannot load the serialized lambda (it was probably written by "
+                         f"another Python version): {error}") from None
+
+
+# -- checking a config read from a file ----------------------------------------------------
+def _trusted_module(module):
+    return module is None or module in ("keras", "minikeras", "builtins") or \
+        module.startswith(("keras.", "minikeras."))
+
+
+def resolve_file_config(config, where, custom_objects=None, safe_mode=True):
+    """Check every object named in ``config`` and return a copy ready for the registries.
+
+    Raises ``ValueError`` naming ``where`` for a module that is not Keras's and not a
+    registered custom object, for a lambda in safe mode, and for special Keras values
+    minikeras does not support.
+    """
+    def walk(node, trail):
+        if isinstance(node, list):
+            return [walk(item, f"{trail}[{i}]") for i, item in enumerate(node)]
+        if not isinstance(node, dict):
+            return node
+        class_name = node.get("class_name")
+        if isinstance(class_name, str):
+            label = f"{trail or 'config'} ({class_name})"
+            if class_name == "__lambda__":
+                if safe_mode:
+                    raise ValueError(f"{where}: {label} is a serialized Python lambda. Loading it "
+                                     "would run code stored in the file, so it is refused. If you "
+                                     "trust the file, pass safe_mode=False.")
+                return _load_lambda((node.get("config") or {}).get("value"), where)
+            if class_name == "__tuple__":
+                return [walk(item, trail) for item in (node.get("config") or {}).get("value", [])]
+            if class_name in _SPECIAL:
+                raise ValueError(f"{where}: {label} is a special Keras value minikeras does not support")
+            module = node.get("module")
+            if module is not None and not isinstance(module, str):
+                raise ValueError(f"{where}: {label} has a non-string module {module!r}")
+            if not _trusted_module(module):
+                names = [n for n in (node.get("registered_name"), class_name,
+                                     node.get("config") if class_name == "function" else None)
+                         if isinstance(n, str)]
+                if not any(_custom_lookup(n, custom_objects) is not None for n in names):
+                    raise ValueError(
+                        f"{where}: {label} names module {module!r}. minikeras never imports modules "
+                        f"named in a file; register the object with "
+                        f"@minikeras.saving.register_keras_serializable() or pass it in custom_objects.")
+        return {key: walk(value, f"{trail}.{key}" if trail else key) for key, value in node.items()}
+
+    return walk(config, "")
+
+
+def _as_int(value, what, where):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{where}: {what} must be an integer, got {value!r}")
+    return int(value)
+
+
+# -- models --------------------------------------------------------------------------------
+def model_from_config(config, custom_objects=None, safe_mode=True, where="config",
+                      max_parameters=None):
+    """A model (uncompiled, weights freshly initialized) from a Keras model config.
+
+    ``max_parameters`` bounds what the config may ask for before anything is allocated
+    (the number of values the file holds), so an absurd config is an error, not an
+    out-of-memory crash.
+    """
+    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
+        raise ValueError(f"{where}: a model config must be a dict with a 'class_name', got "
+                         f"{type(config).__name__}")
+    config = resolve_file_config(config, where, custom_objects, safe_mode)
+    class_name = config["class_name"]
+    if class_name in ("Functional", "Model"):
+        raise ValueError(f"{where}: the model is a Keras functional model ({class_name}); minikeras "
+                         "only has Sequential models")
+    limit = MAX_PARAMETERS if max_parameters is None else max_parameters
+    with custom_object_scope(custom_objects):
+        try:
+            if class_name == "Sequential":
+                return _sequential_from_config(config.get("config"), custom_objects, where, limit)
+            model = deserialize_layer(config, custom_objects)
+        except (TypeError, KeyError, AttributeError, IndexError) as error:
+            raise ValueError(f"{where}: invalid model config: {type(error).__name__}: {error}") from None
+        except MemoryError:
+            raise ValueError(f"{where}: the model config asks for more memory than is available") from None
+    from ..models.model import Model
+    if not isinstance(model, Model):
+        raise ValueError(f"{where}: the config describes a {type(model).__name__}, not a model")
+    return model
+
+
+def _sequential_from_config(config, custom_objects, where, limit):
+    from ..models.sequential import Sequential
+    if not isinstance(config, dict) or not isinstance(config.get("layers", []), list):
+        raise ValueError(f"{where}: a Sequential config must be a dict with a 'layers' list")
+    layers = []
+    for index, layer_config in enumerate(config.get("layers", [])):
+        if isinstance(layer_config, dict) and layer_config.get("class_name") == "Sequential":
+            layers.append(_sequential_from_config(layer_config.get("config"), custom_objects,
+                                                  f"{where} layer {index}", limit))
+        else:
+            layers.append(deserialize_layer(layer_config, custom_objects))
+    shape = config.get("build_input_shape")
+    for layer in layers[:1]:
+        if isinstance(layer, InputLayer):
+            shape = layer.batch_shape
+        elif layer._batch_input_shape is not None:
+            shape = layer._batch_input_shape
+    if shape is not None:
+        if not isinstance(shape, (list, tuple)) or len(shape) < 2:
+            raise ValueError(f"{where}: input shape must be a list with a batch dimension, got {shape!r}")
+        shape = tuple(None if d is None else _as_int(d, "an input dimension", where) for d in shape)
+        _check_parameter_count(layers, shape, where, limit)
+    name = config.get("name")
+    model = Sequential(name=name if isinstance(name, str) and name else None,
+                       trainable=bool(config.get("trainable", True)))
+    for layer in layers:
+        model.add(layer)
+    if not model.built and shape is not None:
+        model.build(shape)
+    return model
+
+
+def _check_parameter_count(layers, shape, where, limit):
+    """Refuse, before allocating anything, a config whose Dense layers need more than ``limit``
+    values (custom layers are not counted)."""
+    from ..models.sequential import Sequential
+    total = 0
+    for layer in layers:
+        if isinstance(layer, InputLayer):
+            continue
+        if any(d is not None and d <= 0 for d in shape[1:]):
+            raise ValueError(f"{where}: layer {layer.name!r} gets a non-positive input dimension {shape}")
+        if isinstance(layer, Dense) and shape[-1] is not None:
+            total += shape[-1] * layer.units + layer.units * layer.use_bias
+        if total > limit:
+            raise ValueError(f"{where}: the config asks for at least {total:,} parameters (layer "
+                             f"{layer.name!r} with input shape {shape}) but the file holds only "
+                             f"{limit:,} values: the architecture does not match the weights")
+        if isinstance(layer, Sequential):
+            inner = layer.compute_output_shape(shape)
+            shape = tuple(inner)
+            continue
+        shape = tuple(layer.compute_output_shape(shape))
+
+
+def model_to_config(model):
+    """Keras's ``serialize_keras_object(model)``: module, class_name, config, build and compile configs."""
+    from ..layers import serialize as serialize_layer
+    config = serialize_layer(model)
+    if config.get("module") == "keras.layers" and config["class_name"] == "Sequential":
+        config["module"] = "keras"
+    if model.built and model.input_shape is not None:
+        config["build_config"] = {"input_shape": list(model.input_shape)}
+    if model.compiled:
+        config["compile_config"] = compile_config(model)
+    return config
+
+
+def to_json(model, **kwargs):
+    """``model.to_json()``: Keras's ``{"class_name", "config", ...}`` as a JSON string."""
+    from ..layers import serialize as serialize_layer
+    config = serialize_layer(model)
+    if config["class_name"] == "Sequential":
+        config["module"] = "keras"
+    config.pop("build_config", None)
+    return json.dumps(config, **kwargs)
+
+
+def model_from_json(json_string, custom_objects=None):
+    """Keras's ``keras.models.model_from_json``: a fresh model from ``model.to_json()``."""
+    try:
+        config = json.loads(json_string)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"model_from_json expects a JSON string from model.to_json(): {error}") from None
+    return model_from_config(config, custom_objects, where="model_from_json")
+
+
+# -- compile configs -----------------------------------------------------------------------
+def _serialize_nested(value, serialize):
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_serialize_nested(v, serialize) for v in value]
+    if isinstance(value, dict):
+        return {k: _serialize_nested(v, serialize) for k, v in value.items()}
+    return serialize(value)
+
+
+def compile_config(model):
+    """Keras's ``model.get_compile_config()``: optimizer (always a config), loss and metrics as given."""
+    given = model.get_compile_config() or {}
+    return {"optimizer": optimizers.serialize(model.optimizer),
+            "loss": _serialize_nested(given.get("loss"), losses.serialize),
+            "loss_weights": None,
+            "metrics": _serialize_nested(given.get("metrics"), metrics.serialize),
+            "weighted_metrics": _serialize_nested(given.get("weighted_metrics"), metrics.serialize),
+            "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+
+
+def compile_arguments(config, where, custom_objects=None, optimizer=None):
+    """``compile`` keyword arguments from a Keras compile (or legacy training) config."""
+    if not isinstance(config, dict):
+        raise ValueError(f"{where}: the compile config must be a dict, got {type(config).__name__}")
+    if config.get("loss") is None:
+        raise ValueError(f"{where}: the compile config has no loss")
+    with custom_object_scope(custom_objects):
+        try:
+            if optimizer is None:
+                optimizer = optimizers.deserialize(config["optimizer"], custom_objects) \
+                    if config.get("optimizer") is not None else "rmsprop"
+            loss = config["loss"]
+            loss = loss if isinstance(loss, str) else losses.deserialize(loss, custom_objects)
+            return {"optimizer": optimizer, "loss": loss,
+                    "metrics": _deserialize_metrics(config.get("metrics"), custom_objects),
+                    "weighted_metrics": _deserialize_metrics(config.get("weighted_metrics"), custom_objects)}
+        except (TypeError, KeyError, AttributeError) as error:
+            raise ValueError(f"{where}: invalid compile config: {type(error).__name__}: {error}") from None
+
+
+def _deserialize_metrics(value, custom_objects):
+    if value is None:
+        return None
+    if isinstance(value, dict) and "class_name" not in value:
+        raise ValueError("metrics given as a dict apply to multi-output models, which minikeras does not have")
+    if not isinstance(value, list):
+        value = [value]
+    return [m if isinstance(m, str) else metrics.deserialize(m, custom_objects) for m in value]
+
+
+def clone_model(model, input_tensors=None, clone_function=None, call_function=None,
+                recursive=False, **kwargs):
+    """Keras's ``keras.models.clone_model``: same architecture, new (freshly initialized) weights.
+
+    ``clone_function(layer) -> layer`` may replace how each layer is copied (default: from
+    its config). The clone is not compiled, as in Keras.
+    """
+    from ..layers import serialize as serialize_layer
+    from ..models.sequential import Sequential
+    if input_tensors is not None or call_function is not None or kwargs:
+        raise ValueError("clone_model in minikeras takes a Sequential model and clone_function only")
+    if not isinstance(model, Sequential):
+        raise ValueError(f"clone_model expects a Sequential model, got {type(model).__name__}")
+    copy = clone_function or (lambda layer: type(layer).from_config(layer.get_config()))
+
+    def clone_layer(layer):
+        if isinstance(layer, Sequential) and recursive:
+            return clone_model(layer, clone_function=clone_function, recursive=True)
+        if isinstance(layer, Sequential):
+            return model_from_config(serialize_layer(layer), where="clone_model")
+        return copy(layer)
+
+    clone = Sequential(name=model.name, trainable=model.trainable)
+    if model._input_layer is not None:
+        clone.add(InputLayer(batch_shape=model._input_layer.batch_shape, name=model._input_layer.name))
+    for layer in model.layers:
+        clone.add(clone_layer(layer))
+    if not clone.built and model.built:
+        clone.build(model.input_shape)
+    return clone

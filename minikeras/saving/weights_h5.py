@@ -1,0 +1,165 @@
+"""Keras 3's ``.weights.h5`` layout (also the ``model.weights.h5`` inside a ``.keras`` zip).
+
+::
+
+    /vars                          attrs name=<model name>   (the model's own variables: none)
+    /layers/<key>/vars/0, 1, ...   attrs name=<layer name>   (trainable first, then non-trainable)
+    /layers/<key>/layers/...       (a nested Sequential's layers)
+    /optimizer/vars/0, 1, ...      attrs name=<optimizer name> (Keras's optimizer.variables order)
+
+``<key>`` is the snake-cased class name made unique within its list (``dense``,
+``dense_1``, ...), not the layer's name: files match models by position and type.
+"""
+import re
+import warnings
+
+import h5py
+import numpy as np
+
+from .optimizer_state import optimizer_entries, prepare_optimizer_restore
+
+
+def keras_snake_case(name):
+    """Keras's ``naming.to_snake_case`` (``Conv2D`` → ``conv2d``, ``BatchNormalization`` → ``batch_normalization``)."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def ordered_weights(layer):
+    """A layer's own variables in the order Keras stores them: trainable, then non-trainable."""
+    own = layer.weights
+    return [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+
+
+def layer_entries(model, prefix="layers"):
+    """``[(group path, layer)]`` for every layer, nested Sequentials included (depth first)."""
+    from ..models.sequential import Sequential
+    entries, used = [], {}
+    for layer in model.layers:
+        base = keras_snake_case(type(layer).__name__)
+        if base in used:
+            used[base] += 1
+            key = f"{base}_{used[base]}"
+        else:
+            used[base] = 0
+            key = base
+        path = f"{prefix}/{key}"
+        entries.append((path, layer))
+        if isinstance(layer, Sequential):
+            entries.extend(layer_entries(layer, f"{path}/layers"))
+    return entries
+
+
+def _write_vars(h5, path, name, arrays):
+    group = h5.create_group(f"{path}/vars" if path else "vars")
+    group.attrs["name"] = name
+    for index, array in enumerate(arrays):
+        group.create_dataset(str(index), data=np.asarray(array))
+
+
+def write_weights(h5, model, include_optimizer=True):
+    """Write ``model``'s weights (and optimizer state) into an open, empty h5py file."""
+    from ..models.sequential import Sequential
+    _write_vars(h5, "", model.name, [])
+    for path, layer in layer_entries(model):
+        _write_vars(h5, path, layer.name, [] if isinstance(layer, Sequential) else
+                    [v.value for v in ordered_weights(layer)])
+    if include_optimizer and model.compiled and model.optimizer is not None:
+        entries = optimizer_entries(model.optimizer, model)
+        _write_vars(h5, "optimizer", model.optimizer.name, [array for _, array in entries])
+
+
+def read_array(node, where, what):
+    """A numeric array from an h5py dataset, or a ValueError naming the file and entry."""
+    if not isinstance(node, h5py.Dataset):
+        raise ValueError(f"{where}: {what} is not a dataset (found {type(node).__name__})")
+    if node.dtype.kind not in "fiub":
+        raise ValueError(f"{where}: {what} holds {node.dtype} data, expected numbers")
+    return np.asarray(node[()])
+
+
+def _read_vars(h5, path, where):
+    """The arrays stored in ``<path>/vars`` in index order ([] when the group is absent)."""
+    group_path = f"{path}/vars" if path else "vars"
+    if group_path not in h5:
+        return None
+    group = h5[group_path]
+    if not isinstance(group, h5py.Group):
+        raise ValueError(f"{where}: {group_path} is not a group")
+    keys = list(group.keys())
+    if sorted(keys) != sorted(str(i) for i in range(len(keys))):
+        raise ValueError(f"{where}: {group_path} should hold datasets named 0..{len(keys) - 1}, got {sorted(keys)}")
+    return [read_array(group[str(i)], where, f"{group_path}/{i}") for i in range(len(keys))]
+
+
+def load_weights(h5, model, where, skip_mismatch=False, load_optimizer=True):
+    """Load a Keras-layout weights file into ``model``: every layer's count and shapes are
+    checked first, then everything is assigned (nothing changes when an error is raised).
+    """
+    from ..models.sequential import Sequential
+    if not model.built:
+        raise ValueError(f"{where}: the model {model.name!r} is not built yet, so its weights do not exist; "
+                         "build it (model.build(input_shape), or give it an Input) before loading weights")
+    plan, known = [], set()
+    for path, layer in layer_entries(model):
+        known.add(path)
+        if isinstance(layer, Sequential):
+            continue
+        variables = ordered_weights(layer)
+        arrays = _read_vars(h5, path, where)
+        arrays = [] if arrays is None and not variables else arrays
+        problem = None
+        if arrays is None:
+            problem = f"the file has no weights for layer {layer.name!r} ({path})"
+        elif len(arrays) != len(variables):
+            problem = (f"layer {layer.name!r} ({type(layer).__name__}, {path}) expects "
+                       f"{len(variables)} weights {[v.name for v in variables]}, the file has {len(arrays)}")
+        else:
+            for variable, array in zip(variables, arrays):
+                if array.shape != variable.shape:
+                    problem = (f"layer {layer.name!r} ({path}) weight {variable.name!r} has shape "
+                               f"{variable.shape} in the model but {array.shape} in the file")
+                    break
+        if problem:
+            if not skip_mismatch:
+                raise ValueError(f"{where}: {problem}")
+            warnings.warn(f"{where}: skipping {problem}", stacklevel=3)
+            continue
+        plan.extend(zip(variables, arrays))
+    if "layers" in h5:
+        extra = sorted(f"layers/{key}" for key in h5["layers"] if f"layers/{key}" not in known
+                       and _read_vars(h5, f"layers/{key}", where))
+        if extra and not skip_mismatch:
+            raise ValueError(f"{where}: the file has weights for layers the model does not have: {extra} "
+                             f"(the model has {len(model.layers)} layers)")
+    assign_optimizer = None
+    if load_optimizer and model.compiled and model.optimizer is not None:
+        arrays = _read_vars(h5, "optimizer", where)
+        if arrays:
+            assign_optimizer = prepare_optimizer_restore(model.optimizer, model, arrays, where)
+    for variable, array in plan:
+        variable.assign(array)
+    if assign_optimizer is not None:
+        assign_optimizer()
+
+
+def optimizer_group_name(h5):
+    """The optimizer name recorded in a weights file (``optimizer/vars`` attribute), or None."""
+    node = h5.get("optimizer/vars")
+    name = node.attrs.get("name") if isinstance(node, h5py.Group) else None
+    return name.decode() if isinstance(name, bytes) else name
+
+
+def count_values(h5, prefix):
+    """How many numbers the datasets under ``prefix`` hold (bounds what a config may build)."""
+    total = 0
+    node = h5.get(prefix)
+
+    def visit(_, obj):
+        nonlocal total
+        if isinstance(obj, h5py.Dataset):
+            total += int(np.prod(obj.shape, dtype=np.int64))
+    if isinstance(node, h5py.Group):
+        node.visititems(visit)
+    return total
