@@ -72,13 +72,13 @@ class Constant(Initializer):
         return {"value": self.value}
 
 
-@_register("zeros")
+@_register("zeros", "zero")
 class Zeros(Initializer):
     def __call__(self, shape, dtype="float32"):
         return np.zeros(shape, dtype=dtype)
 
 
-@_register("ones")
+@_register("ones", "one")
 class Ones(Initializer):
     def __call__(self, shape, dtype="float32"):
         return np.ones(shape, dtype=dtype)

@@ -635,7 +635,7 @@ def _subtract_at_labels(grad, labels, amount):
     flat[np.arange(flat.shape[0]), labels.reshape(-1)] -= amount
 
 
-for _cls, _fn, _aliases in ((BinaryCrossentropy, binary_crossentropy, ()),
+for _cls, _fn, _aliases in ((BinaryCrossentropy, binary_crossentropy, ("bce",)),
                             (CategoricalCrossentropy, categorical_crossentropy, ()),
                             (SparseCategoricalCrossentropy, sparse_categorical_crossentropy, ())):
     _registry.register(_cls, _cls.__name__)

@@ -75,7 +75,7 @@ class L2(L1L2):
         return {"l2": self.l2}
 
 
-_registry.register(L1L2, "L1L2", "l1_l2")
+_registry.register(L1L2, "L1L2", "l1_l2", "l1l2")
 _registry.register(L1, "L1", "l1")
 _registry.register(L2, "L2", "l2")
 l1, l2, l1_l2 = L1, L2, L1L2
