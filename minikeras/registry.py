@@ -134,7 +134,10 @@ class Registry:
             raise ValueError(f"A {self.kind} config must be a dict with a 'class_name' key, got {config!r}")
         name = config.get("registered_name") or config["class_name"]
         if config["class_name"] == "function":
-            name = config.get("registered_name") or config.get("config")
+            # Keras writes built-in functions as {"class_name": "function", "config": "relu",
+            # "registered_name": "function"}; registered custom ones carry "package>name".
+            registered = config.get("registered_name")
+            name = registered if registered not in (None, "function") else config.get("config")
             return self.lookup(name, custom_objects)
         try:
             obj = self.lookup(name, custom_objects)
