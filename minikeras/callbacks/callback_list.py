@@ -6,6 +6,8 @@ _BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end", "on_test_batch_beg
 
 
 def _overrides(callback, hook):
+    if hook in vars(callback):  # set on the instance, as LambdaCallback does
+        return True
     method = getattr(type(callback), hook, None)
     return method is not None and method is not getattr(Callback, hook)
 

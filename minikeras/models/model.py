@@ -6,6 +6,7 @@ reverse → regularizer gradients → one in-place optimizer update. Callbacks s
 batch ends through one CallbackList; the loop itself prints nothing.
 """
 import math
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -13,10 +14,11 @@ import numpy as np
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
-from ..callbacks import CallbackList, History, ProgbarLogger
+from ..callbacks import Callback, CallbackList, History, ProgbarLogger
 from ..layers.layer import Layer
 from . import validation as checks
 from .data_adapter import ArrayBatches, as_float32, to_array
+from .interrupt import InterruptGuard
 
 
 class _BatchLogs(Mapping):
@@ -28,7 +30,7 @@ class _BatchLogs(Mapping):
 
     def _materialize(self):
         if self._values is None:
-            self._values = self._model._current_logs()
+            self._values = dict(sorted(self._model._current_logs().items()))
         return self._values
 
     def __getitem__(self, key):
@@ -42,6 +44,60 @@ class _BatchLogs(Mapping):
 
 
 _check_positive_int = checks.check_positive_int
+
+
+def _check_validation_freq(validation_freq):
+    if isinstance(validation_freq, (list, tuple)):
+        if not all(isinstance(e, (int, np.integer)) and not isinstance(e, bool) for e in validation_freq):
+            raise ValueError(f"validation_freq as a list must hold epoch numbers (1-based ints), got {validation_freq!r}")
+        return
+    _check_positive_int(validation_freq, "validation_freq", allow_none=False)
+
+
+def _should_validate(epoch, validation_freq):
+    """Keras's rule: ``validation_freq`` is an interval, or a list of 1-based epochs."""
+    if isinstance(validation_freq, (list, tuple)):
+        return epoch + 1 in validation_freq
+    return (epoch + 1) % validation_freq == 0
+
+
+class _EpochSteps:
+    """The batches of each epoch, as Keras's EpochIterator gives them for arrays.
+
+    Without ``steps_per_epoch`` every epoch is one pass over the data. With it, one
+    iterator runs on across epochs: each epoch takes ``steps_per_epoch`` batches, but an
+    epoch ends early (with a warning) when the pass runs out, and the next epoch starts a
+    new pass. So 4 batches of data with ``steps_per_epoch=3`` give epochs of 3, 1, 3, 1 steps.
+    """
+
+    def __init__(self, batches, steps_per_epoch):
+        self.batches = batches
+        self.steps_per_epoch = steps_per_epoch
+        self.num_batches = batches.steps
+        self._iterator = None
+        self._seen = 0
+
+    @property
+    def steps(self):
+        return self.steps_per_epoch or self.num_batches
+
+    def epoch(self):
+        if self.steps_per_epoch is None:
+            yield from self.batches
+            return
+        if self._iterator is None:
+            self._iterator, self._seen = iter(self.batches), 0
+        for step in range(self.steps_per_epoch):
+            if self._seen >= self.num_batches:
+                warnings.warn(f"Your input ran out of data: steps_per_epoch={self.steps_per_epoch} but only "
+                              f"{step} batches were left in this pass over the data ({self.num_batches} "
+                              "batches per pass); this epoch ends early and the next starts a new pass, as "
+                              "in Keras", stacklevel=3)
+                break
+            self._seen += 1
+            yield next(self._iterator)
+        if self._seen >= self.num_batches:
+            self._iterator = None
 
 
 def _resolve_verbose(verbose):
@@ -67,6 +123,9 @@ class Model(Layer):
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._fused = False
         self._compile_config = None
+        self._initial_epoch = None
+        self._training_interrupted = False
+        self._interrupt_guard = InterruptGuard()
 
     # -- compile --------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -105,9 +164,27 @@ class Model(Layer):
             metric.reset_state()
 
     def _current_logs(self):
+        """``loss`` then the metrics, named as Keras names them: a repeated name gets ``_1``,
+        ``_2``...; a weighted metric whose name is taken becomes ``weighted_<name>``."""
         logs = {"loss": float(self._loss_tracker.result())}
-        for metric in self._metrics + self._weighted_metrics:
-            logs[metric.name] = float(metric.result())
+        counts = {}
+        for metric in self._metrics:
+            name = metric.name
+            if name in counts:
+                counts[name] += 1
+                name = f"{name}_{counts[name] - 1}"
+            else:
+                counts[name] = 1
+            logs[name] = float(metric.result())
+        for metric in self._weighted_metrics:
+            name = metric.name
+            if name in counts:
+                name = f"weighted_{metric.name}"
+                if name in counts:
+                    counts[name] += 1
+                    name = f"{name}_{counts[name] - 1}"
+            counts.setdefault(name, 1)
+            logs[name] = float(metric.result())
         return logs
 
     # -- one step -------------------------------------------------------------------------------
@@ -130,9 +207,10 @@ class Model(Layer):
         for variable in self._regularized:
             value += variable.regularizer(variable.value)
             variable.grad += variable.regularizer.gradient(variable.value)
-        self.optimizer.apply([v.grad for v in variables], variables)
-        self._loss_tracker.update_state(value, sample_weight=len(x))
-        self._update_metrics(y, y_pred, sample_weight)
+        with self._interrupt_guard:  # Ctrl-C waits until every weight and slot of this step is written
+            self.optimizer.apply([v.grad for v in variables], variables)
+            self._loss_tracker.update_state(value, sample_weight=len(x))
+            self._update_metrics(y, y_pred, sample_weight)
         return y_pred
 
     def _test_step(self, x, y, sample_weight):
@@ -192,18 +270,34 @@ class Model(Layer):
             validation_batch_size=None, validation_freq=1):
         """Train for ``epochs`` epochs and return a ``History`` (Keras: ``Model.fit``).
 
-        ``batch_size`` defaults to 32. ``validation_split`` holds out the *last* fraction of
-        the arrays before shuffling, as Keras does. The loss reported per epoch is the
-        sample-weighted mean over the epoch.
+        ``batch_size`` defaults to 32, or to ``ceil(n / steps_per_epoch)`` when only
+        ``steps_per_epoch`` is given. ``validation_split`` holds out the *last* fraction of
+        ``x``, ``y`` and ``sample_weight`` before shuffling, as Keras does, and is ignored
+        when ``validation_data`` is given.
+        ``validation_data`` is ``(x, y)`` or ``(x, y, sample_weight)``; it is evaluated after
+        the epochs ``validation_freq`` selects (an interval, or a list of 1-based epochs),
+        in batches of ``validation_batch_size`` (default ``batch_size``), and its results
+        join the epoch's logs as ``val_<name>``. ``class_weight`` (``{class: weight}``, for
+        integer or one-hot labels) becomes per-sample weights of the training part only and
+        cannot be combined with ``sample_weight``. The loss reported per epoch is the mean
+        over the epoch of ``sum(weight * loss) / batch size``.
+
+        Callbacks are called in the order given, then ``History``, then the progress
+        display. ``model.stop_training = True`` from a callback ends training after the
+        current batch (the epoch's logs and ``on_epoch_end`` still follow) or epoch.
+
+        Ctrl-C (``KeyboardInterrupt``, also raised by a callback) stops at the current
+        batch with the weights of the last completed step (an update in progress is
+        finished first), runs ``on_train_end`` so loggers flush and files close, keeps the
+        finished epochs in ``model.history``, and propagates to the caller. Other exceptions
+        propagate without ``on_train_end``, as in Keras.
         """
         self._require_compiled("fit")
         verbose = _resolve_verbose(verbose)
-        batch_size = 32 if batch_size is None else batch_size
-        _check_positive_int(batch_size, "batch_size")
         _check_positive_int(steps_per_epoch, "steps_per_epoch")
         _check_positive_int(validation_steps, "validation_steps")
         _check_positive_int(validation_batch_size, "validation_batch_size")
-        _check_positive_int(validation_freq, "validation_freq", allow_none=False)
+        _check_validation_freq(validation_freq)
         checks.check_non_negative_int(epochs, "epochs")
         checks.check_non_negative_int(initial_epoch, "initial_epoch")
         checks.check_validation_split(validation_split)
@@ -211,15 +305,20 @@ class Model(Layer):
             validation_split = 0.0  # Keras: validation_data overrides validation_split
         if shuffle not in (True, False, "batch"):
             raise ValueError(f"shuffle must be True, False or 'batch', got {shuffle!r}")
+        if class_weight is not None and sample_weight is not None:
+            raise ValueError("You cannot pass class_weight and sample_weight at the same time: multiply the "
+                             "class weights into sample_weight instead")
         x, y, sample_weight = self._check_data(x, y, sample_weight)
-        if class_weight is not None:
-            sample_weight = _apply_class_weight(class_weight, y, sample_weight)
+        if batch_size is None:
+            batch_size = math.ceil(len(x) / steps_per_epoch) if steps_per_epoch else 32
+        _check_positive_int(batch_size, "batch_size")
 
         if validation_split:
             split = int(math.floor(len(x) * (1 - validation_split)))
             if split == 0 or split == len(x):
                 raise ValueError(f"validation_split={validation_split} leaves {split} training and "
-                                 f"{len(x) - split} validation samples out of {len(x)}")
+                                 f"{len(x) - split} validation samples out of {len(x)}: provide more data "
+                                 "or a different validation_split")
             validation_data = (x[split:], y[split:]) + (() if sample_weight is None else (sample_weight[split:],))
             x, y = x[:split], y[:split]
             sample_weight = None if sample_weight is None else sample_weight[:split]
@@ -228,54 +327,87 @@ class Model(Layer):
             validation = _unpack_validation(validation_data)
             if validation is not None:
                 validation = self._check_data(*validation, prefix="validation_data ")
+        if class_weight is not None:
+            sample_weight = _apply_class_weight(class_weight, y)
+        epoch_steps = _EpochSteps(ArrayBatches(x, y, sample_weight, batch_size, shuffle=shuffle), steps_per_epoch)
+        callback_list = self._fit_callbacks(callbacks, verbose, epochs, epoch_steps.steps)
         self._ensure_built(x)
-
-        batches = ArrayBatches(x, y, sample_weight, batch_size, shuffle=shuffle, steps=steps_per_epoch)
-        self.history = History()
-        callback_list = CallbackList(list(callbacks or []) + [self.history], model=self)
-        if verbose:
-            callback_list.callbacks.insert(0, ProgbarLogger(verbose))
-            callback_list.set_model(self)
-        callback_list.set_params({"verbose": verbose, "epochs": epochs, "steps": batches.steps})
         batch_logs_wanted = callback_list.wants("on_train_batch_end") or callback_list.wants("on_batch_end")
 
         self._prepare_training()
         self.stop_training = False
+        self._training_interrupted = False
+        self._initial_epoch = None
         logs = {}
-        callback_list.on_train_begin()
+        guard = self._interrupt_guard
+        guard.install()
         try:
-            for epoch in range(initial_epoch, epochs):
+            callback_list.on_train_begin()
+            first_epoch = self._initial_epoch or initial_epoch  # BackupAndRestore may move the start
+            self._initial_epoch = None
+            for epoch in range(first_epoch, epochs):
                 self.reset_metrics()
                 callback_list.on_epoch_begin(epoch)
-                for step, (xb, yb, swb) in enumerate(batches):
+                for step, (xb, yb, swb) in enumerate(epoch_steps.epoch()):
                     callback_list.on_train_batch_begin(step)
                     self._train_step(xb, yb, swb)
                     if batch_logs_wanted:
                         callback_list.on_train_batch_end(step, _BatchLogs(self))
                     if self.stop_training:
                         break
-                logs = self._current_logs()
-                if validation is not None and (epoch + 1) % validation_freq == 0:
+                epoch_logs = dict(sorted(self._current_logs().items()))  # Keras sorts the log keys
+                if validation is not None and _should_validate(epoch, validation_freq):
                     val = self._evaluate_arrays(*validation, batch_size=validation_batch_size or batch_size,
-                                                steps=validation_steps)
-                    logs.update({f"val_{key}": value for key, value in val.items()})
-                callback_list.on_epoch_end(epoch, logs)
+                                                steps=validation_steps, callback_list=callback_list,
+                                                in_fit=True)
+                    epoch_logs.update({f"val_{key}": value for key, value in sorted(val.items())})
+                callback_list.on_epoch_end(epoch, epoch_logs)
+                logs = epoch_logs
                 if self.stop_training:
                     break
-        finally:
+        except KeyboardInterrupt:
+            self._training_interrupted = True
             callback_list.on_train_end(logs)
+            raise
+        else:
+            callback_list.on_train_end(logs)
+        finally:
+            guard.uninstall()
         return self.history
 
+    def _fit_callbacks(self, callbacks, verbose, epochs, steps):
+        """The user's callbacks, then History, then the progress display (Keras's order)."""
+        if isinstance(callbacks, CallbackList):
+            callbacks = callbacks.callbacks
+        callbacks = list(callbacks or [])
+        for callback in callbacks:
+            if not isinstance(callback, Callback):
+                raise TypeError(f"callbacks must be keras Callback instances, got {type(callback).__name__}")
+        history = next((c for c in callbacks if isinstance(c, History)), None)
+        if history is None:
+            history = History()
+            callbacks.append(history)
+        if verbose and not any(isinstance(c, ProgbarLogger) for c in callbacks):
+            callbacks.append(ProgbarLogger(verbose))
+        self.history = history
+        return CallbackList(callbacks, model=self, verbose=verbose, epochs=epochs, steps=steps)
+
     # -- evaluate / predict -----------------------------------------------------------------------
-    def _evaluate_arrays(self, x, y, sample_weight=None, batch_size=32, steps=None, callback_list=None):
+    def _evaluate_arrays(self, x, y, sample_weight=None, batch_size=32, steps=None, callback_list=None,
+                         in_fit=False):
         self.reset_metrics()
+        if in_fit:
+            callback_list.on_test_begin()
         for step, (xb, yb, swb) in enumerate(ArrayBatches(x, y, sample_weight, batch_size, steps=steps)):
             if callback_list is not None:
                 callback_list.on_test_batch_begin(step)
             self._test_step(xb, yb, swb)
             if callback_list is not None:
                 callback_list.on_test_batch_end(step, _BatchLogs(self))
-        return self._current_logs()
+        logs = self._current_logs()
+        if in_fit:
+            callback_list.on_test_end(logs)
+        return logs
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
@@ -336,14 +468,20 @@ class Model(Layer):
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimizer step on one batch; returns the loss (and metrics) of that batch."""
         self._require_compiled("train_on_batch")
+        if class_weight is not None and sample_weight is not None:
+            raise ValueError("Arguments sample_weight and class_weight cannot be specified at the same time")
         x, y, sample_weight = self._check_data(x, y, sample_weight)
         self._ensure_built(x)
         if class_weight is not None:
-            sample_weight = _apply_class_weight(class_weight, y, sample_weight)
+            sample_weight = _apply_class_weight(class_weight, y)
         self._prepare_training()
         self.reset_metrics()
         sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
-        self._train_step(as_float32(x), np.asarray(y), sw)
+        self._interrupt_guard.install()
+        try:
+            self._train_step(as_float32(x), np.asarray(y), sw)
+        finally:
+            self._interrupt_guard.uninstall()
         return self._batch_result(return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -405,23 +543,29 @@ def _as_list(value, argument):
     return [value]
 
 
-def _apply_class_weight(class_weight, y, sample_weight):
-    """Per-sample weights from ``{class: weight}`` for integer or one-hot labels."""
-    if not isinstance(class_weight, dict):
-        raise ValueError(f"class_weight must be a dict mapping class indices to weights, got {class_weight!r}")
+def _apply_class_weight(class_weight, y):
+    """Per-sample weights from ``{class: weight}`` (Keras: ``class_weight_to_sample_weights``).
+
+    Labels are integers, or one-hot rows (their argmax), or a column of one; float labels
+    are rounded (so binary 0./1. targets work). Classes missing from the dict weigh 1.
+    """
+    if not hasattr(class_weight, "items") or not hasattr(class_weight, "get"):
+        raise ValueError(f"class_weight must be a dict mapping class indices to weights, got {class_weight!r} "
+                         f"of type {type(class_weight).__name__}")
+    table = {}
+    for key, weight in class_weight.items():
+        try:
+            table[int(key)] = float(weight)
+        except (TypeError, ValueError):
+            raise ValueError(f"class_weight must map integer class indices to numbers, got the item "
+                             f"{key!r}: {weight!r}") from None
     y = np.asarray(y)
-    labels = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
-    labels = labels.astype(np.int64)
-    highest = max(int(labels.max()) if labels.size else 0, max(class_weight) if class_weight else 0)
-    table = np.ones(highest + 1, dtype=np.float32)
-    for cls, weight in class_weight.items():
-        if not isinstance(cls, (int, np.integer)) or cls < 0:
-            raise ValueError(f"class_weight keys must be non-negative class indices, got {cls!r}")
-        table[cls] = weight
-    weights = table[labels]
-    if sample_weight is not None:
-        weights = weights * np.asarray(sample_weight, dtype=np.float32).reshape(len(weights))
-    return weights
+    if y.ndim > 1:
+        y = np.argmax(y, axis=-1) if y.shape[-1] != 1 else y.reshape(y.shape[:-1])
+    labels = np.round(y).astype(np.int64).reshape(len(y))
+    classes, position = np.unique(labels, return_inverse=True)
+    weights = np.array([table.get(int(c), 1.0) for c in classes], dtype=np.float32)
+    return weights[position.reshape(-1)]
 
 
 def _unpack_validation(validation_data):

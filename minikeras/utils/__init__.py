@@ -1,5 +1,6 @@
 """Utilities with Keras names."""
 from .numerical import normalize, to_categorical
+from .plotting import plot_history
 from .random import set_random_seed
 
-__all__ = ["to_categorical", "normalize", "set_random_seed"]
+__all__ = ["to_categorical", "normalize", "set_random_seed", "plot_history"]

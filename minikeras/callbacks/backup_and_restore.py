@@ -1,0 +1,115 @@
+"""BackupAndRestore: resume an interrupted ``fit`` from its last backup."""
+import json
+import os
+import shutil
+
+from .callback import Callback
+from .model_checkpoint import save_atomically
+
+
+class BackupAndRestore(Callback):
+    """Back up the weights and the epoch reached, and resume from them (Keras: ``BackupAndRestore``).
+
+    After every epoch (or every ``save_freq`` batches) the weights go to
+    ``backup_dir/latest.weights.h5`` through ``model.save_weights`` and the next epoch to
+    run to ``backup_dir/training_metadata.json``. When ``fit`` starts with a backup
+    present, the weights are loaded and training continues from that epoch; a backup
+    taken mid-epoch restarts that epoch from its first batch with the saved weights, as in
+    Keras. ``double_checkpoint=True`` keeps the previous backup as ``*.bkp`` and falls back to
+    it when the latest cannot be read.
+
+    When ``fit`` completes, the backup directory is deleted (``delete_checkpoint=True``).
+    It is kept when training was interrupted (an exception, including Ctrl-C), so the next
+    ``fit`` resumes. Unlike Keras, a later ``fit`` that finds no backup starts from its own
+    ``initial_epoch`` rather than the epoch of an earlier restore.
+    """
+
+    def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False, delete_checkpoint=True):
+        super().__init__()
+        if not backup_dir:
+            raise ValueError(f"BackupAndRestore needs a backup_dir, got {backup_dir!r}")
+        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int)):
+            raise ValueError(f"BackupAndRestore save_freq must be 'epoch' or an integer number of batches, "
+                             f"got {save_freq!r}")
+        self.backup_dir = os.fspath(backup_dir)
+        self.save_freq = save_freq
+        self.double_checkpoint = double_checkpoint
+        self.delete_checkpoint = delete_checkpoint
+        self._batches_seen_since_last_saving = 0
+        self._last_batch_seen = 0
+        self._current_epoch = 0
+        self._weights_path = os.path.join(self.backup_dir, "latest.weights.h5")
+        self._training_metadata_path = os.path.join(self.backup_dir, "training_metadata.json")
+        self._prev_weights_path = self._weights_path + ".bkp"
+        self._prev_training_metadata_path = self._training_metadata_path + ".bkp"
+
+    def on_train_begin(self, logs=None):
+        try:
+            self._load_model()
+        except OSError:
+            if not os.path.exists(self._prev_weights_path):
+                raise
+            shutil.copy(self._prev_weights_path, self._weights_path)
+            if os.path.exists(self._prev_training_metadata_path):
+                shutil.copy(self._prev_training_metadata_path, self._training_metadata_path)
+            elif os.path.exists(self._training_metadata_path):
+                os.remove(self._training_metadata_path)
+            self._load_model()
+
+    def _load_model(self):
+        if not self.model.built:
+            raise ValueError("To use the BackupAndRestore callback, the model must be built before fit() is "
+                             f"called; model {self.model.name!r} is not built")
+        if os.path.exists(self._weights_path):
+            self.model.load_weights(self._weights_path)
+        if os.path.exists(self._training_metadata_path):
+            with open(self._training_metadata_path) as f:
+                metadata = json.load(f)
+            self._current_epoch = metadata["epoch"]
+            self.model._initial_epoch = metadata["epoch"]
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._current_epoch = epoch + 1
+        self._last_batch_seen = 0
+        if self.save_freq == "epoch":
+            self._save_model()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._should_save_on_batch(batch):
+            self._save_model()
+
+    def _should_save_on_batch(self, batch):
+        if self.save_freq == "epoch":
+            return False
+        added = batch + 1 if batch <= self._last_batch_seen else batch - self._last_batch_seen
+        self._batches_seen_since_last_saving += added
+        self._last_batch_seen = batch
+        if self._batches_seen_since_last_saving >= self.save_freq:
+            self._batches_seen_since_last_saving = 0
+            return True
+        return False
+
+    def _save_model(self):
+        os.makedirs(self.backup_dir, exist_ok=True)
+        if self.double_checkpoint:
+            if os.path.exists(self._weights_path):
+                shutil.copy(self._weights_path, self._prev_weights_path)
+            if os.path.exists(self._training_metadata_path):
+                shutil.copy(self._training_metadata_path, self._prev_training_metadata_path)
+        save_atomically(lambda path: self.model.save_weights(path, overwrite=True), self._weights_path)
+        metadata = json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen})
+        save_atomically(lambda path: _write_text(path, metadata), self._training_metadata_path)
+
+    def on_train_end(self, logs=None):
+        if getattr(self.model, "_training_interrupted", False):
+            return
+        if self.delete_checkpoint and os.path.exists(self.backup_dir):
+            shutil.rmtree(self.backup_dir)
+
+
+def _write_text(path, text):
+    with open(path, "w") as f:
+        f.write(text)
