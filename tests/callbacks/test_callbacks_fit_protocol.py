@@ -98,8 +98,12 @@ def test_validation_split_takes_the_last_fraction_before_shuffling(spiral, class
         model.fit(x[:3], y[:3], validation_split=0.9, verbose=0)
     with pytest.raises(ValueError, match="leaves 3 training and 0 validation"):
         model.fit(x[:3], y[:3], validation_split=1e-17, verbose=0)  # 1 - 1e-17 rounds to 1
-    with pytest.raises(ValueError, match="either validation_split or validation_data"):
-        model.fit(x, y, validation_split=0.2, validation_data=(x, y), verbose=0)
+    # validation_data wins over validation_split, as in Keras: all 300 samples train
+    recorder = Recorder()
+    history = model.fit(x, y, epochs=1, batch_size=100, validation_split=0.5, validation_data=(x[:10], y[:10]),
+                        verbose=0, callbacks=[recorder])
+    assert recorder.params["steps"] == 3
+    assert history.history["val_loss"][0] == pytest.approx(model.evaluate(x[:10], y[:10], verbose=0)[0], rel=1e-6)
 
 
 def test_validation_batch_size_and_steps(spiral, classifier):
