@@ -156,7 +156,7 @@ class Registry:
             return None
         if hasattr(obj, "get_config") and not isinstance(obj, type):
             cls = type(obj)
-            name = getattr(cls, "_registered_name", None)
+            name = cls.__dict__.get("_registered_name")  # a subclass is not its registered parent
             return {"module": _module_of(self.kind) if name is None else cls.__module__,
                     "class_name": cls.__name__, "config": obj.get_config(),
                     "registered_name": name}

@@ -203,8 +203,8 @@ def model_to_config(model):
         config["module"] = "keras"
     if model.built and model.input_shape is not None:
         config["build_config"] = {"input_shape": list(model.input_shape)}
-    if model.compiled:
-        config["compile_config"] = compile_config(model)
+    # Keras writes {} for a model that was never compiled.
+    config["compile_config"] = compile_config(model) if model.compiled else {}
     return config
 
 
