@@ -4,14 +4,13 @@ import os
 import shutil
 
 from .callback import Callback
-from .model_checkpoint import save_atomically
 
 
 class BackupAndRestore(Callback):
     """Back up the weights and the epoch reached, and resume from them (Keras: ``BackupAndRestore``).
 
-    After every epoch (or every ``save_freq`` batches) the weights go to
-    ``backup_dir/latest.weights.h5`` through ``model.save_weights`` and the next epoch to
+    After every epoch (or every ``save_freq`` batches) the weights and optimizer state go
+    to ``backup_dir/latest.weights.h5`` through ``model.save_weights`` and the next epoch to
     run to ``backup_dir/training_metadata.json``. When ``fit`` starts with a backup
     present, the weights are loaded and training continues from that epoch; a backup
     taken mid-epoch restarts that epoch from its first batch with the saved weights, as in
@@ -99,9 +98,11 @@ class BackupAndRestore(Callback):
                 shutil.copy(self._weights_path, self._prev_weights_path)
             if os.path.exists(self._training_metadata_path):
                 shutil.copy(self._training_metadata_path, self._prev_training_metadata_path)
-        save_atomically(lambda path: self.model.save_weights(path, overwrite=True), self._weights_path)
-        metadata = json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen})
-        save_atomically(lambda path: _write_text(path, metadata), self._training_metadata_path)
+        self.model.save_weights(self._weights_path, overwrite=True)
+        partial = self._training_metadata_path + ".partial"
+        with open(partial, "w") as f:
+            json.dump({"epoch": self._current_epoch, "batch": self._last_batch_seen}, f)
+        os.replace(partial, self._training_metadata_path)  # atomic: never a half-written file
 
     def on_train_end(self, logs=None):
         if getattr(self.model, "_training_interrupted", False):
@@ -109,7 +110,3 @@ class BackupAndRestore(Callback):
         if self.delete_checkpoint and os.path.exists(self.backup_dir):
             shutil.rmtree(self.backup_dir)
 
-
-def _write_text(path, text):
-    with open(path, "w") as f:
-        f.write(text)

@@ -7,23 +7,6 @@ import numpy as np
 from .monitor_callback import MonitorCallback
 
 
-def save_atomically(save, filepath):
-    """Call ``save(path)`` on a hidden sibling file, then rename it onto ``filepath``.
-
-    The rename is atomic, so an interrupted save (Ctrl-C, a full disk) leaves the previous
-    checkpoint intact instead of a truncated file. The sibling keeps the file's extension,
-    which selects the format.
-    """
-    directory, name = os.path.split(filepath)
-    partial = os.path.join(directory, f".partial-{os.getpid()}-{name}")
-    try:
-        save(partial)
-        os.replace(partial, filepath)
-    finally:
-        if os.path.exists(partial):
-            os.remove(partial)
-
-
 class ModelCheckpoint(MonitorCallback):
     """Save the model or its weights every epoch or every ``save_freq`` batches (Keras: ``ModelCheckpoint``).
 
@@ -31,9 +14,9 @@ class ModelCheckpoint(MonitorCallback):
     (1-based, when saving every ``save_freq`` batches) and the logs, e.g.
     ``"ckpt-{epoch:02d}-{val_loss:.2f}.keras"``. It must end in ``.weights.h5`` with
     ``save_weights_only=True`` (saved by ``model.save_weights``), else in ``.keras`` or
-    ``.h5`` (saved by ``model.save``). Missing directories are created. Each file is written
-    under a temporary name and renamed into place, so an interrupted save never leaves a
-    truncated checkpoint.
+    ``.h5`` (saved by ``model.save``). Missing directories are created. Saves are atomic
+    (minikeras.saving writes a temporary file and renames it), so an interrupted save never
+    leaves a truncated checkpoint.
 
     ``save_best_only=True`` writes only when ``monitor`` improves on the best value so far
     (starting from ``initial_value_threshold`` when given); if ``monitor`` is missing from
@@ -125,9 +108,9 @@ class ModelCheckpoint(MonitorCallback):
         if directory:
             os.makedirs(directory, exist_ok=True)
         if self.save_weights_only:
-            save_atomically(lambda path: self.model.save_weights(path, overwrite=True), filepath)
+            self.model.save_weights(filepath, overwrite=True)
         else:
-            save_atomically(lambda path: self.model.save(path, overwrite=True), filepath)
+            self.model.save(filepath, overwrite=True)
         if self.verbose > 0:
             print(f"\nEpoch {epoch + 1}: finished saving model to {filepath}", flush=True)
 

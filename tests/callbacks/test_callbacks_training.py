@@ -163,3 +163,33 @@ def test_stop_training_from_an_epoch_hook_ends_after_that_epoch(spiral, classifi
     history = model.fit(x, y, epochs=10, verbose=0, callbacks=[StopAtTwo()])
     assert history.epoch == [0, 1, 2]
     assert model.fit(x, y, epochs=1, verbose=0).epoch == [0]  # the flag is reset by the next fit
+
+
+def test_lambda_callback_hooks_including_batch_and_keyword_hooks(spiral, classifier):
+    x, y = spiral
+    calls = []
+    callback = keras.callbacks.LambdaCallback(
+        on_train_begin=lambda logs: calls.append("train_begin"),
+        on_epoch_begin=lambda epoch, logs: calls.append(("epoch_begin", epoch)),
+        on_train_batch_end=lambda batch, logs: calls.append(("batch_end", batch, round(logs["loss"], 3) > 0)),
+        on_epoch_end=lambda epoch, logs: calls.append(("epoch_end", epoch, sorted(logs))),
+        on_train_end=lambda logs: calls.append("train_end"),
+        on_test_end=lambda logs: calls.append("test_end"))
+    classifier().fit(x, y, epochs=1, batch_size=150, validation_data=(x[:10], y[:10]), verbose=0, callbacks=[callback])
+    assert calls == ["train_begin", ("epoch_begin", 0), ("batch_end", 0, True), ("batch_end", 1, True), "test_end",
+                     ("epoch_end", 0, ["accuracy", "loss", "val_accuracy", "val_loss"]), "train_end"]
+
+
+def test_csv_logger_in_fit_appends_across_runs(spiral, classifier, tmp_path):
+    x, y = spiral
+    path = tmp_path / "log.tsv"
+    model = classifier()
+    first = model.fit(x, y, epochs=2, validation_split=0.2, verbose=0,
+                      callbacks=[keras.callbacks.CSVLogger(path, separator="\t")])
+    second = model.fit(x, y, epochs=4, initial_epoch=2, validation_split=0.2, verbose=0,
+                       callbacks=[keras.callbacks.CSVLogger(path, separator="\t", append=True)])
+    lines = path.read_text().splitlines()
+    assert lines[0].split("\t") == ["epoch", "accuracy", "loss", "val_accuracy", "val_loss"]
+    assert [line.split("\t")[0] for line in lines[1:]] == ["0", "1", "2", "3"]
+    losses = [float(line.split("\t")[2]) for line in lines[1:]]
+    assert losses == first.history["loss"] + second.history["loss"]
