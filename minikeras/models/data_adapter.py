@@ -1,16 +1,44 @@
-"""Turn user data into batches: arrays (and array-likes) for now, one adapter per kind."""
+"""Turn user data into batches: one small adapter per kind of input, chosen by one function.
+
+Every adapter yields, for each training step, ``(x, y, sample_weight)`` with ``x`` float32
+(``y`` and ``sample_weight`` may be ``None``), through the same interface:
+
+- ``steps``: batches per epoch (``steps_per_epoch``, else the batches of one pass, or
+  ``None`` when a generator's length is unknown);
+- ``epoch()``: the batches of one epoch, read ahead in a background thread when the data
+  comes from disk or from Python code; the data's epoch hooks run around it;
+- ``peek()``: a first batch, to build the model and check the targets;
+- ``exhausted``: a one-shot source (a generator) ran out for good;
+- ``close()``: stop any reader thread (fit calls it in a ``finally``).
+
+The kinds, as ``Model.fit`` accepts them in Keras 3: NumPy arrays (and lists, pandas
+objects), memmaps and lazy array-likes such as ``h5py.Dataset`` (:class:`ArrayAdapter`, read
+one batch at a time, never copied whole); Python generators and iterators yielding
+``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` (:class:`GeneratorAdapter`);
+``keras.utils.PyDataset`` subclasses (:class:`PyDatasetAdapter`).
+"""
 import math
+import types
+import warnings
+from collections.abc import Iterator
+from itertools import chain, count, islice
 
 import numpy as np
 
+from ..utils.py_dataset import PyDataset
 from ..utils.random import global_generator
+from .prefetch import read_ahead
+
+RAN_OUT_MESSAGE = ("Your input ran out of data; interrupting training. Make sure that your dataset or "
+                   "generator can generate at least `steps_per_epoch * epochs` batches.")
 
 
 def to_array(value, argument):
     """An ndarray from a NumPy array, memmap, list, tuple or pandas-like object.
 
-    Arrays and memmaps are returned as they are (no copy); conversion to float32 happens
-    per batch, so a float64 or on-disk input is never copied whole.
+    Arrays and memmaps are returned as they are (no copy), and so are lazy array-likes
+    (``h5py.Dataset``): conversion to float32 happens per batch, so a float64 or on-disk
+    input is never copied whole.
     """
     if value is None:
         return None
@@ -18,8 +46,8 @@ def to_array(value, argument):
         array = value
     elif hasattr(value, "to_numpy"):
         array = value.to_numpy()
-    elif hasattr(value, "shape") and hasattr(value, "dtype") and hasattr(value, "__getitem__"):
-        return value  # h5py datasets and other lazy arrays: sliced per batch
+    elif is_lazy_array(value):
+        return value
     else:
         try:
             array = np.asarray(value)
@@ -36,42 +64,386 @@ def as_float32(batch):
     return batch if batch.dtype == np.float32 else batch.astype(np.float32)
 
 
-class ArrayBatches:
-    """Batches of ``(x, y, sample_weight)`` from arrays, shuffled per epoch when asked.
+def is_lazy_array(value):
+    """An array-like that reads on slicing (``h5py.Dataset``, :class:`RowRange`), not an ndarray."""
+    return (not isinstance(value, np.ndarray) and hasattr(value, "shape") and hasattr(value, "dtype")
+            and hasattr(value, "__getitem__") and hasattr(value, "__len__"))
 
-    ``shuffle=True`` draws a new permutation each epoch and gathers one batch at a time;
-    ``shuffle="batch"`` only shuffles the order of contiguous batches (cheap for on-disk data).
+
+def is_on_disk(value):
+    return isinstance(value, np.memmap) or is_lazy_array(value)
+
+
+def is_iterator_input(x):
+    """Data that are read from Python code: a generator (or iterator) or a PyDataset."""
+    return isinstance(x, (PyDataset, types.GeneratorType, Iterator)) and not is_lazy_array(x)
+
+
+class RowRange:
+    """Rows ``[start, stop)`` of a lazy array, read only when sliced.
+
+    ``validation_split`` on an ``h5py.Dataset`` holds out its last rows through this view
+    instead of reading them (Keras would read the whole data set into memory first).
     """
 
-    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, steps=None):
+    def __init__(self, base, start, stop):
+        self.base, self.start, self.stop = base, start, stop
+        self.shape = (stop - start,) + tuple(base.shape[1:])
+        self.dtype = base.dtype
+
+    def __len__(self):
+        return self.stop - self.start
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            first, last, step = index.indices(len(self))
+            return self.base[self.start + first:self.start + last:step]
+        return self.base[np.asarray(index) + self.start]
+
+
+def train_validation_split(x, y, sample_weight, validation_split):
+    """``((x, y, sw), (x_val, y_val, sw_val))``: the last fraction of the rows held out, as Keras does.
+
+    Only arrays and array-likes can be split; for generators and PyDatasets Keras raises
+    the same ValueError. On-disk data are split without being read.
+    """
+    if is_iterator_input(x):
+        raise ValueError("Argument `validation_split` is only supported for NumPy arrays and array-likes "
+                         "(memmaps, h5py datasets). Found incompatible type in the input: "
+                         f"[{type(x)}]. Pass validation_data instead.")
+    n = len(x)
+    split = int(math.floor(n * (1 - validation_split)))
+    if split == 0 or split == n:
+        raise ValueError(f"validation_split={validation_split} leaves {split} training and {n - split} "
+                         f"validation samples out of {n}: provide more data or a different validation_split")
+
+    def part(array, start, stop):
+        if array is None:
+            return None
+        return RowRange(array, start, stop) if is_lazy_array(array) else array[start:stop]
+
+    return (tuple(part(a, 0, split) for a in (x, y, sample_weight)),
+            tuple(part(a, split, n) for a in (x, y, sample_weight)))
+
+
+def unpack_x_y_sample_weight(data):
+    """``(x, y, sample_weight)`` from ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` (Keras's rule)."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) in (1, 2, 3):
+        return tuple(data) + (None,) * (3 - len(data))
+    raise ValueError("Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, "
+                     f"got a tuple of length {len(data)}")
+
+
+class DataAdapter:
+    """The common epoch logic; subclasses say what a pass is and how a batch is read.
+
+    A subclass gives ``num_batches`` (per pass, ``None`` if unknown), ``_pass()`` (cheap
+    "tasks", one per batch, for one pass; any randomness is drawn here, in the caller's
+    thread, so a seed gives the same batches whatever the reader threads do) and
+    ``_load(task)`` (the batch as ``(float32 x, y, sample_weight)``; may run in a reader
+    thread).
+
+    Steps follow Keras's ``EpochIterator``: without ``steps_per_epoch`` each epoch is one
+    pass. With it, one pass runs on across epochs, each epoch taking ``steps_per_epoch``
+    batches; when the pass runs out first, the epoch ends early with Keras's warning and
+    the next epoch starts a new pass (so 4 batches with ``steps_per_epoch=3`` give epochs of
+    3, 1, 3, 1 steps). A generator cannot start again: once it runs out the adapter is
+    ``exhausted``.
+    """
+
+    restartable = True
+    workers = 0
+    depth = 2
+
+    def __init__(self, steps_per_epoch=None):
+        self.steps_per_epoch = steps_per_epoch
+        self.exhausted = False
+        self._tasks = None
+        self._seen = 0
+        self._reader = None
+
+    num_batches = None
+
+    @property
+    def steps(self):
+        return self.steps_per_epoch or self.num_batches
+
+    def on_epoch_begin(self):
+        pass
+
+    def on_epoch_end(self):
+        pass
+
+    def epoch(self):
+        """The batches of one epoch (a generator: stopping early closes its reader thread)."""
+        self.on_epoch_begin()
+        if self._tasks is None or (self.steps_per_epoch is None and self.restartable):
+            self._tasks, self._seen = self._pass(), 0
+        limit = self.steps
+        take = limit if self.num_batches is None else min(limit, self.num_batches - self._seen)
+        reader = self._reader = read_ahead(islice(self._tasks, take), self._load, self.workers, self.depth)
+        produced = 0
+        try:
+            for batch in reader:
+                produced += 1
+                yield batch
+        finally:
+            unused = reader.close()
+            self._reader = None
+            if unused:
+                self._tasks = chain(unused, self._tasks)
+        self._seen += produced
+        if limit is None or produced < limit:
+            if limit is not None:
+                warnings.warn(RAN_OUT_MESSAGE, stacklevel=2)
+            if not self.restartable:
+                self.exhausted = True
+        if self.num_batches is not None and self._seen >= self.num_batches:
+            self._tasks = None
+        self.on_epoch_end()
+
+    __iter__ = epoch
+
+    def peek(self):
+        """A first batch ``(x, y, sample_weight)``, read without consuming it."""
+        raise NotImplementedError
+
+    def close(self):
+        """Stop the reader thread of an epoch left early (idempotent)."""
+        if self._reader is not None:
+            unused = self._reader.close()
+            self._reader = None
+            if unused and self._tasks is not None:
+                self._tasks = chain(unused, self._tasks)
+
+
+class ArrayAdapter(DataAdapter):
+    """Batches of arrays, memmaps or lazy array-likes (``h5py.Dataset``), read one at a time.
+
+    ``batch_size`` defaults to 32, or to ``ceil(n / steps)`` when only ``steps`` is given
+    (as in Keras). ``shuffle=True`` gathers each batch through a new permutation each
+    epoch; ``shuffle="batch"`` keeps each batch a contiguous block of rows and shuffles the
+    order of the blocks, which is what on-disk data needs (this is Keras 2's documented
+    meaning; Keras 3 instead shuffles the rows inside each block and keeps the order).
+
+    On an ``h5py.Dataset`` (any lazy array-like), ``shuffle=True`` acts as ``"batch"``,
+    with a warning: HDF5 can only read rows in increasing order, and a batch of rows
+    scattered over the file costs one chunk read per row (measured ~250x slower than a
+    contiguous block). Memmaps and on-disk data are read ahead by a background thread.
+    """
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None):
+        super().__init__(steps)
         self.x, self.y, self.sample_weight = x, y, sample_weight
         self.num_samples = len(x)
+        if batch_size is None:
+            batch_size = math.ceil(self.num_samples / steps) if steps else 32
         self.batch_size = batch_size
+        if shuffle is True and is_lazy_array(x):
+            warnings.warn(f"shuffle=True on a {type(x).__name__} shuffles the order of contiguous batches "
+                          "(as shuffle='batch'): reading rows in random order from disk is far too slow. "
+                          "Pass shuffle='batch' to silence this warning.", stacklevel=4)
+            shuffle = "batch"
         self.shuffle = shuffle
-        self.steps = math.ceil(self.num_samples / batch_size) if steps is None else steps
+        self.num_batches = math.ceil(self.num_samples / batch_size)
+        self.workers = 1 if any(is_on_disk(a) for a in (x, y, sample_weight)) else 0
 
-    def __iter__(self):
+    @property
+    def output_rows(self):
+        """Rows produced by one epoch (what ``predict`` preallocates)."""
+        return min(self.num_samples, self.steps * self.batch_size)
+
+    def _pass(self):
         n, size = self.num_samples, self.batch_size
-        order = None
         if self.shuffle == "batch":
-            starts = global_generator().permutation(math.ceil(n / size)) * size
-        else:
-            starts = range(0, n, size)
-            if self.shuffle:
-                order = global_generator().permutation(n)
-        produced = 0
-        while produced < self.steps:
-            for start in starts:
-                if produced >= self.steps:
-                    return
-                index = slice(start, min(start + size, n)) if order is None else order[start:start + size]
-                yield self._take(index)
-                produced += 1
-            if produced == 0:
-                return
+            starts = global_generator().permutation(self.num_batches) * size
+            return (slice(start, min(start + size, n)) for start in starts)
+        if self.shuffle:
+            order = global_generator().permutation(n)
+            return (order[start:start + size] for start in range(0, n, size))
+        return (slice(start, min(start + size, n)) for start in range(0, n, size))
 
-    def _take(self, index):
+    def _load(self, index):
         x = as_float32(self.x[index])
         y = None if self.y is None else np.asarray(self.y[index])
         sw = None if self.sample_weight is None else np.asarray(self.sample_weight[index], dtype=np.float32)
         return x, y, sw
+
+    def peek(self):
+        return self._load(slice(0, min(self.num_samples, self.batch_size)))
+
+
+def _standardize(batch, source, class_weight=None):
+    """``(float32 x, y, sample_weight)`` from a batch a generator or PyDataset gave."""
+    if isinstance(batch, np.ndarray):
+        batch = (batch,)
+    if isinstance(batch, list):
+        batch = tuple(batch)
+    if not isinstance(batch, tuple) or len(batch) not in (1, 2, 3):
+        raise ValueError(f"{source} must give a tuple (inputs,), (inputs, targets) or (inputs, targets, "
+                         f"sample_weights), got {type(batch).__name__}"
+                         + (f" of length {len(batch)}" if isinstance(batch, tuple) else ""))
+    x, y, sw = batch + (None,) * (3 - len(batch))
+    if isinstance(x, dict):
+        raise ValueError(f"{source} gave a dict of inputs; minikeras models have one input array")
+    x = as_float32(x)
+    if y is not None:
+        y = np.asarray(y)
+        if len(y) != len(x):
+            raise ValueError(f"{source} gave a batch of {len(x)} inputs with {len(y)} targets")
+    if class_weight is not None and y is not None:
+        if sw is not None:
+            raise ValueError("You cannot specify `class_weight` and `sample_weight` at the same time: "
+                             f"{source} gave sample weights")
+        sw = class_weight(y)
+    if sw is not None:
+        sw = np.asarray(sw, dtype=np.float32)
+        if len(sw) != len(x):
+            raise ValueError(f"{source} gave a batch of {len(x)} inputs with {len(sw)} sample weights")
+    return x, y, sw
+
+
+class GeneratorAdapter(DataAdapter):
+    """Batches from a Python generator (or any iterator), read one thread ahead.
+
+    Keras semantics: the generator yields whole batches ``(x,)``, ``(x, y)`` or
+    ``(x, y, sample_weight)``; ``shuffle`` does not apply (Keras warns when it is true, and
+    so do we); with ``steps_per_epoch`` each epoch takes that many batches and the next
+    epoch continues where it stopped; without it an epoch lasts until the generator stops.
+    When it runs out before ``steps_per_epoch`` batches, the epoch ends early with Keras's
+    "ran out of data" warning, and training stops after that epoch.
+
+    Known difference: Keras 3 keeps the first two batches it peeked at (to learn shapes)
+    and replays them in every later epoch of an exhausted generator; minikeras peeks one
+    batch, yields it once, and stops training instead of replaying.
+    """
+
+    restartable = False
+    workers = 1
+
+    def __init__(self, generator, steps=None, shuffle=False):
+        super().__init__(steps)
+        if shuffle:
+            warnings.warn("`shuffle=True` was passed, but will be ignored since the data `x` was provided as a "
+                          "generator. The generator is expected to yield already-shuffled data.", stacklevel=4)
+        iterator = iter(generator)
+        try:
+            first = next(iterator)
+        except StopIteration:
+            raise ValueError("When passing a Python generator to a Keras model, the generator must yield at "
+                             "least one batch. Received an empty generator.") from None
+        if not isinstance(first, (tuple, list)):
+            raise ValueError("When passing a Python generator to a Keras model, the generator must return a "
+                             "tuple, either (input,) or (inputs, targets) or (inputs, targets, "
+                             f"sample_weights). Received: {type(first).__name__}"
+                             + (f" of shape {first.shape}" if hasattr(first, "shape") else ""))
+        self._first = _standardize(first, "The generator")
+        self._tasks = chain([first], iterator)
+
+    def _pass(self):
+        return self._tasks
+
+    def _load(self, batch):
+        return _standardize(batch, "The generator")
+
+    def peek(self):
+        return self._first
+
+
+class PyDatasetAdapter(DataAdapter):
+    """Batches from a ``keras.utils.PyDataset``: ``dataset[i]`` for each batch index ``i``.
+
+    ``shuffle`` (True or ``"batch"``) shuffles the order of the batch indices each pass,
+    drawn from the global generator (Keras seeds it with the epoch number instead).
+    The dataset's ``workers`` threads read ahead, keeping at most ``max_queue_size``
+    batches in flight (``workers=0``: read in the training thread); one worker reads
+    two batches ahead. ``use_multiprocessing=True`` is refused. ``on_epoch_begin`` and
+    ``on_epoch_end`` run once per epoch of ``fit`` (Keras also calls ``on_epoch_end`` once
+    before training). An infinite dataset (``num_batches`` is ``None``) needs
+    ``steps_per_epoch``. ``class_weight`` turns each batch's targets into sample weights.
+    """
+
+    def __init__(self, dataset, steps=None, shuffle=False, class_weight=None):
+        super().__init__(steps)
+        workers, multiprocessing = dataset.workers, dataset.use_multiprocessing
+        queue_size = dataset.max_queue_size
+        if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 0:
+            raise ValueError(f"PyDataset workers must be a non-negative integer, got {workers!r}")
+        if multiprocessing:
+            raise ValueError("PyDataset use_multiprocessing=True is not supported: minikeras reads a PyDataset "
+                             "with threads only (workers=N threads read ahead; NumPy and file reads release "
+                             "the GIL). Pass use_multiprocessing=False.")
+        if isinstance(queue_size, bool) or not isinstance(queue_size, (int, np.integer)) or queue_size < 1:
+            raise ValueError(f"PyDataset max_queue_size must be a positive integer, got {queue_size!r}")
+        self.dataset = dataset
+        self.num_batches = dataset.num_batches
+        if self.num_batches is None and not steps:
+            raise ValueError("This PyDataset is infinite (num_batches is None): pass steps_per_epoch (or steps) "
+                             "to say how many batches make an epoch")
+        if self.num_batches == 0:
+            raise ValueError("The PyDataset has length 0: it must give at least one batch")
+        self.shuffle = shuffle and self.num_batches is not None
+        self.workers = int(workers)
+        self.depth = 2 if workers <= 1 else max(int(queue_size), self.workers)
+        self._class_weight = class_weight
+        self._source = f"{type(dataset).__name__}.__getitem__"
+
+    def _pass(self):
+        if self.num_batches is None:
+            return count()
+        if self.shuffle:
+            return iter(global_generator().permutation(self.num_batches).tolist())
+        return iter(range(self.num_batches))
+
+    def _load(self, index):
+        return _standardize(self.dataset[index], self._source, self._class_weight)
+
+    def peek(self):
+        return self._load(0)
+
+    def on_epoch_begin(self):
+        self.dataset.on_epoch_begin()
+
+    def on_epoch_end(self):
+        self.dataset.on_epoch_end()
+
+
+def _unsupported(argument, what, kind):
+    return ValueError(f"When providing `x` as a {kind}, `{argument}` should not be passed. Instead, {what} "
+                      f"should be included as part of the {kind}.")
+
+
+def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, steps=None, shuffle=False,
+                     class_weight=None):
+    """The adapter for ``x`` (Keras: ``data_adapters.get_data_adapter``).
+
+    Arrays must already be checked (``to_array``) and ``class_weight`` folded into
+    ``sample_weight`` for them; for a PyDataset ``class_weight`` is a function from a batch's
+    targets to its sample weights. ``y`` and ``sample_weight`` with a generator or a PyDataset
+    raise Keras's ValueError, and so does ``class_weight`` with a generator.
+    """
+    if isinstance(x, PyDataset):
+        if y is not None:
+            raise _unsupported("y", "the targets", "PyDataset")
+        if sample_weight is not None:
+            raise _unsupported("sample_weights", "the sample weights", "PyDataset")
+        return PyDatasetAdapter(x, steps=steps, shuffle=shuffle, class_weight=class_weight)
+    if is_iterator_input(x):
+        if y is not None:
+            raise _unsupported("y", "the targets", "generator")
+        if sample_weight is not None:
+            raise _unsupported("sample_weights", "the sample weights", "generator")
+        if class_weight is not None:
+            raise ValueError("Argument `class_weight` is not supported for Python generator inputs: yield "
+                             "(x, y, sample_weight) batches instead")
+        return GeneratorAdapter(x, steps=steps, shuffle=shuffle)
+    if class_weight is not None:
+        raise ValueError("get_data_adapter: fold class_weight into sample_weight for arrays")
+    return ArrayAdapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle, steps=steps)
+
+
+ArrayBatches = ArrayAdapter  # the name the first training loop used

@@ -1,6 +1,7 @@
 """Utilities with Keras names."""
 from .numerical import normalize, to_categorical
 from .plotting import plot_history
+from .py_dataset import PyDataset, Sequence
 from .random import set_random_seed
 
-__all__ = ["to_categorical", "normalize", "set_random_seed", "plot_history"]
+__all__ = ["to_categorical", "normalize", "set_random_seed", "plot_history", "PyDataset", "Sequence"]
