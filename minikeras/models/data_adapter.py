@@ -199,7 +199,7 @@ class DataAdapter:
         self._seen += produced
         if limit is None or produced < limit:
             if limit is not None:
-                warnings.warn(RAN_OUT_MESSAGE, stacklevel=2)
+                warnings.warn(RAN_OUT_MESSAGE, stacklevel=3)
             if not self.restartable:
                 self.exhausted = True
         if self.num_batches is not None and self._seen >= self.num_batches:
@@ -244,9 +244,10 @@ class ArrayAdapter(DataAdapter):
             batch_size = math.ceil(self.num_samples / steps) if steps else 32
         self.batch_size = batch_size
         if shuffle is True and is_lazy_array(x):
-            warnings.warn(f"shuffle=True on a {type(x).__name__} shuffles the order of contiguous batches "
+            kind = type(x.base if isinstance(x, RowRange) else x).__name__
+            warnings.warn(f"shuffle=True on a {kind} shuffles the order of contiguous batches "
                           "(as shuffle='batch'): reading rows in random order from disk is far too slow. "
-                          "Pass shuffle='batch' to silence this warning.", stacklevel=4)
+                          "Pass shuffle='batch' to silence this warning.", stacklevel=5)
             shuffle = "batch"
         self.shuffle = shuffle
         self.num_batches = math.ceil(self.num_samples / batch_size)
@@ -329,7 +330,7 @@ class GeneratorAdapter(DataAdapter):
         super().__init__(steps)
         if shuffle:
             warnings.warn("`shuffle=True` was passed, but will be ignored since the data `x` was provided as a "
-                          "generator. The generator is expected to yield already-shuffled data.", stacklevel=4)
+                          "generator. The generator is expected to yield already-shuffled data.", stacklevel=5)
         iterator = iter(generator)
         try:
             first = next(iterator)
@@ -391,6 +392,7 @@ class PyDatasetAdapter(DataAdapter):
         self.depth = 2 if workers <= 1 else max(int(queue_size), self.workers)
         self._class_weight = class_weight
         self._source = f"{type(dataset).__name__}.__getitem__"
+        self._first = None
 
     def _pass(self):
         if self.num_batches is None:
@@ -403,7 +405,9 @@ class PyDatasetAdapter(DataAdapter):
         return _standardize(self.dataset[index], self._source, self._class_weight)
 
     def peek(self):
-        return self._load(0)
+        if self._first is None:
+            self._first = self._load(0)
+        return self._first
 
     def on_epoch_begin(self):
         self.dataset.on_epoch_begin()

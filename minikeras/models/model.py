@@ -5,7 +5,6 @@ One training step is: forward (layers keep what backward needs) → loss value a
 reverse → regularizer gradients → one in-place optimizer update. Callbacks see epoch and
 batch ends through one CallbackList; the loop itself prints nothing.
 """
-import math
 import warnings
 from collections.abc import Mapping
 
@@ -17,7 +16,8 @@ from .. import optimizers as optimizers_module
 from ..callbacks import Callback, CallbackList, History, ProgbarLogger
 from ..layers.layer import Layer
 from . import validation as checks
-from .data_adapter import ArrayBatches, as_float32, to_array
+from .data_adapter import (RAN_OUT_MESSAGE, ArrayAdapter, as_float32, get_data_adapter, is_iterator_input,
+                           to_array, train_validation_split)
 from .interrupt import InterruptGuard
 
 
@@ -59,45 +59,6 @@ def _should_validate(epoch, validation_freq):
     if isinstance(validation_freq, (list, tuple)):
         return epoch + 1 in validation_freq
     return (epoch + 1) % validation_freq == 0
-
-
-class _EpochSteps:
-    """The batches of each epoch, as Keras's EpochIterator gives them for arrays.
-
-    Without ``steps_per_epoch`` every epoch is one pass over the data. With it, one
-    iterator runs on across epochs: each epoch takes ``steps_per_epoch`` batches, but an
-    epoch ends early (with a warning) when the pass runs out, and the next epoch starts a
-    new pass. So 4 batches of data with ``steps_per_epoch=3`` give epochs of 3, 1, 3, 1 steps.
-    """
-
-    def __init__(self, batches, steps_per_epoch):
-        self.batches = batches
-        self.steps_per_epoch = steps_per_epoch
-        self.num_batches = batches.steps
-        self._iterator = None
-        self._seen = 0
-
-    @property
-    def steps(self):
-        return self.steps_per_epoch or self.num_batches
-
-    def epoch(self):
-        if self.steps_per_epoch is None:
-            yield from self.batches
-            return
-        if self._iterator is None:
-            self._iterator, self._seen = iter(self.batches), 0
-        for step in range(self.steps_per_epoch):
-            if self._seen >= self.num_batches:
-                warnings.warn(f"Your input ran out of data: steps_per_epoch={self.steps_per_epoch} but only "
-                              f"{step} batches were left in this pass over the data ({self.num_batches} "
-                              "batches per pass); this epoch ends early and the next starts a new pass, as "
-                              "in Keras", stacklevel=3)
-                break
-            self._seen += 1
-            yield next(self._iterator)
-        if self._seen >= self.num_batches:
-            self._iterator = None
 
 
 def _resolve_verbose(verbose):
@@ -308,30 +269,20 @@ class Model(Layer):
         if class_weight is not None and sample_weight is not None:
             raise ValueError("You cannot pass class_weight and sample_weight at the same time: multiply the "
                              "class weights into sample_weight instead")
-        x, y, sample_weight = self._check_data(x, y, sample_weight)
-        if batch_size is None:
-            batch_size = math.ceil(len(x) / steps_per_epoch) if steps_per_epoch else 32
         _check_positive_int(batch_size, "batch_size")
-
         if validation_split:
-            split = int(math.floor(len(x) * (1 - validation_split)))
-            if split == 0 or split == len(x):
-                raise ValueError(f"validation_split={validation_split} leaves {split} training and "
-                                 f"{len(x) - split} validation samples out of {len(x)}: provide more data "
-                                 "or a different validation_split")
-            validation_data = (x[split:], y[split:]) + (() if sample_weight is None else (sample_weight[split:],))
-            x, y = x[:split], y[:split]
-            sample_weight = None if sample_weight is None else sample_weight[:split]
-            validation = validation_data + ((None,) if sample_weight is None else ())
-        else:
-            validation = _unpack_validation(validation_data)
-            if validation is not None:
-                validation = self._check_data(*validation, prefix="validation_data ")
-        if class_weight is not None:
-            sample_weight = _apply_class_weight(class_weight, y)
-        epoch_steps = _EpochSteps(ArrayBatches(x, y, sample_weight, batch_size, shuffle=shuffle), steps_per_epoch)
-        callback_list = self._fit_callbacks(callbacks, verbose, epochs, epoch_steps.steps)
-        self._ensure_built(x)
+            if not is_iterator_input(x):
+                x, y, sample_weight = self._check_data(x, y, sample_weight)
+            (x, y, sample_weight), validation_data = train_validation_split(x, y, sample_weight, validation_split)
+        batches = self._adapter(x, y, sample_weight, batch_size, steps_per_epoch, shuffle=shuffle,
+                                class_weight=class_weight, checked=bool(validation_split))
+        validation = None
+        if validation_data is not None:
+            val_x, val_y, val_sw = _unpack_validation(validation_data)
+            validation = self._adapter(val_x, val_y, val_sw, validation_batch_size or batch_size, validation_steps,
+                                       checked=bool(validation_split), prefix="validation_data ")
+        callback_list = self._fit_callbacks(callbacks, verbose, epochs, batches.steps)
+        self._ensure_built(batches.peek()[0])
         batch_logs_wanted = callback_list.wants("on_train_batch_end") or callback_list.wants("on_batch_end")
 
         self._prepare_training()
@@ -348,7 +299,7 @@ class Model(Layer):
             for epoch in range(first_epoch, epochs):
                 self.reset_metrics()
                 callback_list.on_epoch_begin(epoch)
-                for step, (xb, yb, swb) in enumerate(epoch_steps.epoch()):
+                for step, (xb, yb, swb) in enumerate(batches.epoch()):
                     callback_list.on_train_batch_begin(step)
                     self._train_step(xb, yb, swb)
                     if batch_logs_wanted:
@@ -357,13 +308,11 @@ class Model(Layer):
                         break
                 epoch_logs = dict(sorted(self._current_logs().items()))  # Keras sorts the log keys
                 if validation is not None and _should_validate(epoch, validation_freq):
-                    val = self._evaluate_arrays(*validation, batch_size=validation_batch_size or batch_size,
-                                                steps=validation_steps, callback_list=callback_list,
-                                                in_fit=True)
-                    epoch_logs.update({f"val_{key}": value for key, value in sorted(val.items())})
+                    val = self._evaluate_adapter(validation, callback_list, in_fit=True)
+                    epoch_logs.update({f"val_{key}": value for key, value in sorted((val or {}).items())})
                 callback_list.on_epoch_end(epoch, epoch_logs)
                 logs = epoch_logs
-                if self.stop_training:
+                if self.stop_training or _out_of_data(batches, epoch, epochs):
                     break
         except KeyboardInterrupt:
             self._training_interrupted = True
@@ -373,6 +322,9 @@ class Model(Layer):
             callback_list.on_train_end(logs)
         finally:
             guard.uninstall()
+            batches.close()
+            if validation is not None:
+                validation.close()
         return self.history
 
     def _fit_callbacks(self, callbacks, verbose, epochs, steps):
@@ -393,18 +345,47 @@ class Model(Layer):
         return CallbackList(callbacks, model=self, verbose=verbose, epochs=epochs, steps=steps)
 
     # -- evaluate / predict -----------------------------------------------------------------------
-    def _evaluate_arrays(self, x, y, sample_weight=None, batch_size=32, steps=None, callback_list=None,
-                         in_fit=False):
+    def _adapter(self, x, y, sample_weight, batch_size, steps, shuffle=False, class_weight=None, need_y=True,
+                 checked=False, prefix=""):
+        """The data adapter for any input kind, its data checked against the model (not built yet).
+
+        Arrays are checked whole (``_check_data``); data read from Python code (generators,
+        PyDatasets) are checked on their first batch.
+        """
+        if not is_iterator_input(x):
+            if not checked:
+                x, y, sample_weight = self._check_data(x, y, sample_weight, need_y, prefix)
+            if class_weight is not None:
+                sample_weight = _apply_class_weight(class_weight, y)
+            return ArrayAdapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle, steps=steps)
+        weigh = None if class_weight is None else (lambda labels: _apply_class_weight(class_weight, labels))
+        adapter = get_data_adapter(x, y, sample_weight, steps=steps, shuffle=shuffle, class_weight=weigh)
+        xb, yb, _ = adapter.peek()
+        self.check_input_shape(tuple(xb.shape), prefix + "x")
+        if need_y and yb is None:
+            raise ValueError(f"{prefix}x gave batches without targets: training and evaluation need batches "
+                             "(x, y) or (x, y, sample_weight), got (x,)")
+        if yb is not None and self.loss is not None:
+            self._check_targets(yb, tuple(xb.shape), prefix)
+        return adapter
+
+    def _evaluate_adapter(self, adapter, callback_list=None, in_fit=False):
+        """Logs of one epoch of ``adapter`` through ``_test_step``, or None if it gave no batch."""
         self.reset_metrics()
         if in_fit:
             callback_list.on_test_begin()
-        for step, (xb, yb, swb) in enumerate(ArrayBatches(x, y, sample_weight, batch_size, steps=steps)):
+        step = -1
+        for step, (xb, yb, swb) in enumerate(adapter.epoch()):
             if callback_list is not None:
                 callback_list.on_test_batch_begin(step)
             self._test_step(xb, yb, swb)
             if callback_list is not None:
                 callback_list.on_test_batch_end(step, _BatchLogs(self))
-        logs = self._current_logs()
+        if step < 0:
+            warnings.warn(RAN_OUT_MESSAGE + " (no batch was left to evaluate)", stacklevel=3)
+            logs = None
+        else:
+            logs = self._current_logs()
         if in_fit:
             callback_list.on_test_end(logs)
         return logs
@@ -418,14 +399,16 @@ class Model(Layer):
         """
         self._require_compiled("evaluate")
         verbose = _resolve_verbose(verbose)
-        batch_size = 32 if batch_size is None else batch_size
         _check_positive_int(batch_size, "batch_size")
         _check_positive_int(steps, "steps")
-        x, y, sample_weight = self._check_data(x, y, sample_weight)
-        self._ensure_built(x)
+        adapter = self._adapter(x, y, sample_weight, batch_size, steps)
+        self._ensure_built(adapter.peek()[0])
         callback_list = CallbackList(callbacks, model=self)
         callback_list.on_test_begin()
-        logs = self._evaluate_arrays(x, y, sample_weight, batch_size, steps, callback_list)
+        try:
+            logs = self._evaluate_adapter(adapter, callback_list) or self._current_logs()
+        finally:
+            adapter.close()
         callback_list.on_test_end(logs)
         if verbose:
             print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()), flush=True)
@@ -440,30 +423,42 @@ class Model(Layer):
         Memory is bounded by the output and one batch, never a copy of the input: a float64
         array or a memmap is converted a batch at a time.
         """
-        batch_size = 32 if batch_size is None else batch_size
         _check_positive_int(batch_size, "batch_size")
         _check_positive_int(steps, "steps")
         _resolve_verbose(verbose)
-        x = to_array(x, "x")
-        if x is None:
-            raise ValueError("x is required: pass the input data as an array, got None")
-        checks.check_batch_dimension(x)
-        if len(x) == 0:
-            raise ValueError(f"x is empty (shape {tuple(x.shape)}): expected at least one sample to predict")
-        self._ensure_built(x)
+        if is_iterator_input(x):
+            adapter = self._adapter(x, None, None, batch_size, steps, need_y=False)
+        else:
+            x = to_array(x, "x")
+            if x is None:
+                raise ValueError("x is required: pass the input data as an array, got None")
+            checks.check_batch_dimension(x)
+            if len(x) == 0:
+                raise ValueError(f"x is empty (shape {tuple(x.shape)}): expected at least one sample to predict")
+            adapter = ArrayAdapter(x, batch_size=batch_size, steps=steps)
+        self._ensure_built(adapter.peek()[0])
+        rows = getattr(adapter, "output_rows", None)  # known for arrays: one preallocated output
         callback_list = CallbackList(callbacks, model=self)
         callback_list.on_predict_begin()
-        n = len(x) if steps is None else min(len(x), steps * batch_size)
-        output = None
-        for step, start in enumerate(range(0, n, batch_size)):
-            callback_list.on_predict_batch_begin(step)
-            batch = self.call(as_float32(x[start:start + batch_size]), training=False)
-            if output is None:
-                output = np.empty((n,) + batch.shape[1:], dtype=np.float32)
-            output[start:start + len(batch)] = batch
-            callback_list.on_predict_batch_end(step, {"outputs": batch})
+        output, parts, filled = None, [], 0
+        try:
+            for step, (xb, _, _) in enumerate(adapter.epoch()):
+                callback_list.on_predict_batch_begin(step)
+                batch = self.call(xb, training=False)
+                if rows is None:
+                    parts.append(np.array(batch, dtype=np.float32))
+                else:
+                    if output is None:
+                        output = np.empty((rows,) + batch.shape[1:], dtype=np.float32)
+                    output[filled:filled + len(batch)] = batch
+                filled += len(batch)
+                callback_list.on_predict_batch_end(step, {"outputs": batch})
+        finally:
+            adapter.close()
         callback_list.on_predict_end()
-        return output
+        if rows is None:
+            return np.concatenate(parts) if parts else np.empty((0,), dtype=np.float32)
+        return output[:filled]
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimizer step on one batch; returns the loss (and metrics) of that batch."""
@@ -569,10 +564,21 @@ def _apply_class_weight(class_weight, y):
 
 
 def _unpack_validation(validation_data):
-    if validation_data is None:
-        return None
+    """``(x, y, sample_weight)`` from ``validation_data``: a tuple of arrays, or a generator/PyDataset."""
+    if is_iterator_input(validation_data):
+        return validation_data, None, None
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
         raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight), "
+                         "or a generator or PyDataset, "
                          f"got {type(validation_data).__name__}"
                          + (f" of length {len(validation_data)}" if isinstance(validation_data, (tuple, list)) else ""))
     return tuple(validation_data) + ((None,) if len(validation_data) == 2 else ())
+
+
+def _out_of_data(batches, epoch, epochs):
+    """A generator ran out for good: training stops after this epoch (warning if epochs remain)."""
+    if not batches.exhausted or epoch + 1 >= epochs:
+        return False
+    if batches.steps_per_epoch is None:
+        warnings.warn(RAN_OUT_MESSAGE, stacklevel=3)
+    return True
