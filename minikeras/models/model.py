@@ -231,6 +231,12 @@ class Model(Layer):
             validation_batch_size=None, validation_freq=1):
         """Train for ``epochs`` epochs and return a ``History`` (Keras: ``Model.fit``).
 
+        ``x`` is an array (NumPy, memmap, or ``h5py.Dataset``, read one batch at a time and
+        never copied whole) with ``y``; or a generator yielding ``(x, y)`` or
+        ``(x, y, sample_weight)`` batches; or a ``keras.utils.PyDataset`` (see
+        ``models/data_adapter.py``). ``shuffle="batch"`` shuffles the order of contiguous
+        batches instead of the rows (what on-disk data need). Data from disk or Python code
+        are read one or two batches ahead in a background thread while a step trains.
         ``batch_size`` defaults to 32, or to ``ceil(n / steps_per_epoch)`` when only
         ``steps_per_epoch`` is given. ``validation_split`` holds out the *last* fraction of
         ``x``, ``y`` and ``sample_weight`` before shuffling, as Keras does, and is ignored
