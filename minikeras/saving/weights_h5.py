@@ -16,14 +16,8 @@ import warnings
 import h5py
 import numpy as np
 
+from ..utils.naming import to_snake_case
 from .optimizer_state import optimizer_entries, prepare_optimizer_restore
-
-
-def keras_snake_case(name):
-    """Keras's ``naming.to_snake_case`` (``Conv2D`` → ``conv2d``, ``BatchNormalization`` → ``batch_normalization``)."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def ordered_weights(layer):
@@ -37,7 +31,7 @@ def layer_entries(model, prefix="layers"):
     from ..models.sequential import Sequential
     entries, used = [], {}
     for layer in model.layers:
-        base = keras_snake_case(type(layer).__name__)
+        base = to_snake_case(type(layer).__name__)
         if base in used:
             used[base] += 1
             key = f"{base}_{used[base]}"

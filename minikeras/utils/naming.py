@@ -6,8 +6,11 @@ _counts = defaultdict(int)
 
 
 def to_snake_case(name):
+    """Keras's snake case: ``Dense`` → ``dense``, ``Conv2D`` → ``conv2d``,
+    ``BatchNormalization`` → ``batch_normalization``."""
+    name = re.sub(r"\W+", "", name)
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def unique_name(prefix):
