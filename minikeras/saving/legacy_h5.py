@@ -21,7 +21,7 @@ import numpy as np
 from .. import optimizers
 from .optimizer_state import optimizer_entries, prepare_optimizer_restore, variable_paths
 from .serialization import KERAS_VERSION, compile_arguments, compile_config, model_from_config
-from .weights_h5 import count_values, read_array
+from .weights_h5 import count_values, largest_weight, read_array
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -161,7 +161,8 @@ def load_model_weights(group, model, where, skip_mismatch=False):
         if len(weight_names) != len(variables):
             raise ValueError(f"{where}: layer {layer.name!r} expects {len(variables)} weights, the file's "
                              f"layer {name!r} has {len(weight_names)}")
-        arrays = [read_array(layer_group.get(n), where, f"{name}/{n}") for n in weight_names]
+        arrays = [read_array(layer_group.get(n), where, f"{name}/{n}", largest_weight(model))
+                  for n in weight_names]
         mismatch = [(v, a) for v, a in zip(variables, arrays) if v.shape != a.shape]
         if mismatch:
             variable, array = mismatch[0]
@@ -202,7 +203,8 @@ def load_h5(h5, where, custom_objects=None, compile=True, safe_mode=True):
         group = h5.get("optimizer_weights")
         if isinstance(group, h5py.Group):
             names = _names(group, "weight_names", where)
-            arrays = [read_array(group.get(n), where, f"optimizer_weights/{n}") for n in names]
+            arrays = [read_array(group.get(n), where, f"optimizer_weights/{n}", largest_weight(model))
+                      for n in names]
             assign_optimizer = prepare_optimizer_restore(model.optimizer, model, arrays, where)
         else:
             model.optimizer.build(model.trainable_weights)

@@ -64,16 +64,29 @@ def write_weights(h5, model, include_optimizer=True):
         _write_vars(h5, "optimizer", model.optimizer.name, [array for _, array in entries])
 
 
-def read_array(node, where, what):
-    """A numeric array from an h5py dataset, or a ValueError naming the file and entry."""
+def read_array(node, where, what, max_values=None):
+    """A numeric array from an h5py dataset, or a ValueError naming the file and entry.
+
+    A dataset declaring more than ``max_values`` values (the model's largest weight) cannot
+    match any weight, and a damaged or hostile file can declare terabytes backed by nothing:
+    it is not read but stood in for by a zero-memory array of the declared shape, so the
+    callers' shape checks report (or skip) it like any other mismatch.
+    """
     if not isinstance(node, h5py.Dataset):
         raise ValueError(f"{where}: {what} is not a dataset (found {type(node).__name__})")
     if node.dtype.kind not in "fiub":
         raise ValueError(f"{where}: {what} holds {node.dtype} data, expected numbers")
+    if max_values is not None and node.size > max_values:
+        return np.broadcast_to(np.zeros((), node.dtype), node.shape)
     return np.asarray(node[()])
 
 
-def _read_vars(h5, path, where):
+def largest_weight(model):
+    """The size of the model's largest weight: no stored array that can be loaded is bigger."""
+    return max((v.value.size for v in model.weights), default=1)
+
+
+def _read_vars(h5, path, where, max_values=None):
     """The arrays stored in ``<path>/vars`` in index order ([] when the group is absent)."""
     group_path = f"{path}/vars" if path else "vars"
     if group_path not in h5:
@@ -84,7 +97,7 @@ def _read_vars(h5, path, where):
     keys = list(group.keys())
     if sorted(keys) != sorted(str(i) for i in range(len(keys))):
         raise ValueError(f"{where}: {group_path} should hold datasets named 0..{len(keys) - 1}, got {sorted(keys)}")
-    return [read_array(group[str(i)], where, f"{group_path}/{i}") for i in range(len(keys))]
+    return [read_array(group[str(i)], where, f"{group_path}/{i}", max_values) for i in range(len(keys))]
 
 
 def load_weights(h5, model, where, skip_mismatch=False, load_optimizer=True):
@@ -96,12 +109,13 @@ def load_weights(h5, model, where, skip_mismatch=False, load_optimizer=True):
         raise ValueError(f"{where}: the model {model.name!r} is not built yet, so its weights do not exist; "
                          "build it (model.build(input_shape), or give it an Input) before loading weights")
     plan, known = [], set()
+    limit = largest_weight(model)
     for path, layer in layer_entries(model):
         known.add(path)
         if isinstance(layer, Sequential):
             continue
         variables = ordered_weights(layer)
-        arrays = _read_vars(h5, path, where)
+        arrays = _read_vars(h5, path, where, limit)
         arrays = [] if arrays is None and not variables else arrays
         problem = None
         if arrays is None:
@@ -123,13 +137,13 @@ def load_weights(h5, model, where, skip_mismatch=False, load_optimizer=True):
         plan.extend(zip(variables, arrays))
     if "layers" in h5:
         extra = sorted(f"layers/{key}" for key in h5["layers"] if f"layers/{key}" not in known
-                       and _read_vars(h5, f"layers/{key}", where))
+                       and _read_vars(h5, f"layers/{key}", where, limit))
         if extra and not skip_mismatch:
             raise ValueError(f"{where}: the file has weights for layers the model does not have: {extra} "
                              f"(the model has {len(model.layers)} layers)")
     assign_optimizer = None
     if load_optimizer and model.compiled and model.optimizer is not None:
-        arrays = _read_vars(h5, "optimizer", where)
+        arrays = _read_vars(h5, "optimizer", where, limit)
         if arrays:
             assign_optimizer = prepare_optimizer_restore(model.optimizer, model, arrays, where)
     for variable, array in plan:

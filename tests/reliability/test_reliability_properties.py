@@ -97,3 +97,28 @@ def test_random_stacks_pass_the_gradient_check(stack, n, seed):
     x = np.random.default_rng(seed).standard_normal((n,) + sample_shape)
     check_layer_gradients(model, x, seed=seed, rtol=1e-4, atol_fraction=1e-6,
                           before_call=lambda: keras.utils.set_random_seed(seed))
+
+
+@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(stack=stacks(), n=st.integers(1, 9), seed=st.integers(0, 2**16),
+       filename=st.sampled_from(["m.keras", "m.h5", "m.weights.h5"]))
+def test_random_stacks_survive_a_save_load_round_trip(tmp_path_factory, stack, n, seed, filename):
+    sample_shape, factories, _ = stack
+    model = _build(sample_shape, factories, seed=seed)
+    model.compile(optimizer="adam", loss="mse")
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n,) + sample_shape).astype(np.float32)
+    model.fit(x, model.predict(x, verbose=0) + 0.1, epochs=1, batch_size=4, verbose=0)
+    path = tmp_path_factory.mktemp("roundtrip") / filename
+    if filename.endswith(".weights.h5"):
+        model.save_weights(path)
+        loaded = _build(sample_shape, factories, seed=seed + 1)
+        loaded.compile(optimizer="adam", loss="mse")
+        loaded.load_weights(path)
+    else:
+        model.save(path)
+        loaded = keras.saving.load_model(path)
+        assert [type(layer) for layer in loaded.layers] == [type(layer) for layer in model.layers]
+        assert loaded.optimizer.iterations == model.optimizer.iterations
+    assert [w.tobytes() for w in loaded.get_weights()] == [w.tobytes() for w in model.get_weights()]
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
