@@ -446,7 +446,8 @@ def _wrapper(class_name, fn, grad_fn, *aliases, default_name=None, **defaults):
             params[key] = value
         for key, value in kwargs.items():
             if key not in defaults:
-                raise TypeError(f"{class_name}.__init__() got an unexpected keyword argument {key!r}")
+                raise TypeError(f"{class_name}.__init__() got an unexpected keyword argument {key!r}"
+                                + (f". It takes {', '.join(defaults)}, reduction, name, dtype" if defaults else ""))
             params[key] = value
         LossFunctionWrapper.__init__(self, reduction=reduction, name=name or default_name or fn.__name__,
                                      **params)

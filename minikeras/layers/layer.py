@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import initializers, regularizers
+from ..utils.errors import unexpected_keyword
 from ..utils.naming import to_snake_case, unique_name
 from ..variable import Variable
 
@@ -55,7 +56,7 @@ class Layer:
                  batch_input_shape=None, batch_size=None, **kwargs):
         for key in kwargs:
             if key not in ("autocast", "input_dtype"):
-                raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword argument {key!r}")
+                raise unexpected_keyword(type(self), key)
         if name is not None and (not isinstance(name, str) or not name):
             raise ValueError(f"Layer name must be a non-empty string, got {name!r}")
         self.name = name or unique_name(to_snake_case(type(self).__name__))

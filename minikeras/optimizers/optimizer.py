@@ -1,6 +1,7 @@
 """The Optimizer base: slots per weight, clipping, weight decay, schedules, in-place updates."""
 import numpy as np
 
+from ..utils.errors import unexpected_keyword
 from . import schedules
 
 
@@ -20,7 +21,7 @@ class Optimizer:
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
                  loss_scale_factor=None, gradient_accumulation_steps=None, name=None, **kwargs):
         for key in kwargs:
-            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword argument {key!r}")
+            raise unexpected_keyword(type(self), key)
         if use_ema or loss_scale_factor or gradient_accumulation_steps:
             raise ValueError(f"{type(self).__name__}: use_ema, loss_scale_factor and "
                              "gradient_accumulation_steps are not supported by minikeras")

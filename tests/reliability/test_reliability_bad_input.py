@@ -3,7 +3,9 @@ the expected and the actual value, and weights + optimizer state bit-identical a
 
 Exception types follow Keras 3 (checked against its source and a run of keras 3 with jax):
 ValueError for bad values (bad data, `compile()` not called, unknown names, set_weights),
-TypeError for unknown keyword arguments (raised by Python from the signature, as in Keras).
+TypeError for unknown keyword arguments to fit/evaluate/predict/compile (raised by Python from
+the signature, as in Keras). Keras raises ValueError for unknown keywords to Layer and Optimizer
+constructors; minikeras raises an error that is both a TypeError and a ValueError there.
 """
 import re
 
@@ -126,6 +128,15 @@ CASES = [
     ("unknown compile keyword", "sparse_categorical_crossentropy",
      lambda m: m.compile(optimizer="adam", loss="mse", metric=["accuracy"]), TypeError,
      ["compile", "'metric'"]),
+    ("unknown layer keyword", "sparse_categorical_crossentropy",
+     lambda m: m.add(keras.layers.Dense(2, activaton="relu")), ValueError,
+     ["Dense", "'activaton'", "Did you mean 'activation'"]),
+    ("Keras 2 optimizer keyword", "sparse_categorical_crossentropy",
+     lambda m: m.compile(optimizer=keras.optimizers.Adam(lr=0.1), loss="mse"), TypeError,
+     ["Adam", "'lr'", "Did you mean 'learning_rate'"]),
+    ("unknown loss keyword", "sparse_categorical_crossentropy",
+     lambda m: m.compile(optimizer="adam", loss=keras.losses.Huber(delt=2.0)), TypeError,
+     ["Huber", "'delt'", "delta"]),
     ("set_weights count", "sparse_categorical_crossentropy",
      lambda m: m.set_weights(m.get_weights()[:3]), ValueError,
      ["set_weights", "4 arrays", "got 3", "dense.*/bias"]),
@@ -169,7 +180,7 @@ def test_mistake_is_reported_and_changes_nothing(case):
     message = str(info.value)
     for pattern in patterns:
         assert re.search(pattern, message), f"{pattern!r} not in message: {message}"
-    assert type(info.value) is error_type or error_type is ValueError
+    assert isinstance(info.value, error_type)
     assert snapshot(model) == before
     assert (model.optimizer, model.loss) == compiled
     assert len(model.layers) == 2
@@ -267,3 +278,11 @@ def test_the_snapshot_sees_a_single_training_step():
     after = snapshot(model)
     assert after["iterations"] == before["iterations"] + 1
     assert after["weights"] != before["weights"] and after["slots"] != before["slots"]
+
+
+def test_unknown_constructor_keywords_are_both_type_and_value_errors():
+    for make in (lambda: keras.layers.Dense(2, unit=3), lambda: keras.optimizers.SGD(momentun=0.9),
+                 lambda: keras.layers.Dropout(0.5, sed=1)):
+        with pytest.raises(TypeError) as info:
+            make()
+        assert isinstance(info.value, ValueError) and "Did you mean" in str(info.value)
