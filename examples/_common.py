@@ -57,34 +57,13 @@ def matplotlib_pyplot():
     return plt
 
 
-def save_history(history, path):
-    """Save loss and metrics per epoch (training and validation) as a PNG; return its path or None."""
-    plot_history = getattr(keras.utils, "plot_history", None)
-    if plot_history is not None:
-        try:
-            plot_history(history, path)
-        except ImportError as error:
-            print(f"no PNG: {error}", file=sys.stderr)
-            return None
-        print(f"training curves saved to {path}")
-        return path
-    plt = matplotlib_pyplot()
-    if plt is None:
+def save_history(history, path, title=None):
+    """Save the training curves with ``keras.utils.plot_history``; return the path, or None
+    (after saying why) when matplotlib is missing."""
+    try:
+        keras.utils.plot_history(history, path, title=title)
+    except ImportError as error:
+        print(f"no PNG: {error}", file=sys.stderr)
         return None
-    logs = history.history
-    names = [key for key in logs if not key.startswith("val_")]
-    epochs = [e + 1 for e in history.epoch]
-    fig, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 4), squeeze=False)
-    for ax, name in zip(axes[0], names):
-        ax.plot(epochs, logs[name], marker=".", label="training")
-        if f"val_{name}" in logs:
-            ax.plot(epochs, logs[f"val_{name}"], marker=".", label="validation")
-        ax.set_xlabel("epoch")
-        ax.set_title(name)
-        ax.grid(alpha=0.3)
-        ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
     print(f"training curves saved to {path}")
     return path
