@@ -1,7 +1,20 @@
 """Adam and AdamW."""
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, elementwise
+
+# Moments of weights whose gradient has become zero (dead ReLU units, always-blank input
+# pixels) decay geometrically into float32 denormals, which make sqrt and division several
+# times slower. Every FLUSH_EVERY steps they are set to zero. The update cannot tell: a
+# denormal v gives sqrt(v) < 1.1e-19, invisible next to epsilon, and a denormal m moves a
+# weight by less than 1e-30.
+FLUSH_EVERY = 64
+_TINY = np.finfo(np.float32).tiny
+
+
+def _flush_denormals(array, tmp):
+    np.abs(array, out=tmp)
+    np.copyto(array, 0, where=tmp < _TINY)
 
 
 class Adam(Optimizer):
@@ -18,7 +31,6 @@ class Adam(Optimizer):
             if not isinstance(value, (int, float)) or not 0 <= value < 1:
                 raise ValueError(f"{type(self).__name__} {argument} must be a float in [0, 1), got {value!r}")
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, bool(amsgrad)
-        self._scratch = {}
 
     @property
     def slot_names(self):
@@ -28,35 +40,37 @@ class Adam(Optimizer):
     def slot_groups(self):
         return (("momentum", "velocity"), ("velocity_hat",)) if self.amsgrad else (("momentum", "velocity"),)
 
-    def _buffer(self, value):
-        buffer = self._scratch.get(value.shape)
-        if buffer is None:
-            buffer = self._scratch[value.shape] = np.empty_like(value)
-        return buffer
-
     def update_step(self, grad, value, slots, lr):
-        m, v = slots[0], slots[1]
         # The bias-correction powers are float32, as in Keras (float32 variables): in double
         # precision, 1 - 0.999 differs from float32's 1 - 0.999 by 1.3e-5 relative.
         t = np.float32(self.iterations + 1)
         one = np.float32(1)
         alpha = np.float32(lr) * np.sqrt(one - np.float32(self.beta_2) ** t) / (one - np.float32(self.beta_1) ** t)
-        tmp = self._buffer(value)
-        np.subtract(grad, m, out=tmp)
-        tmp *= np.float32(1 - self.beta_1)
-        m += tmp
-        np.square(grad, out=tmp)
-        tmp -= v
-        tmp *= np.float32(1 - self.beta_2)
-        v += tmp
-        if self.amsgrad:
-            np.maximum(slots[2], v, out=slots[2])
-            v = slots[2]
-        np.sqrt(v, out=tmp)
-        tmp += np.float32(self.epsilon)
-        np.divide(m, tmp, out=tmp)
-        tmp *= alpha
-        value -= tmp
+        c1, c2, eps = np.float32(1 - self.beta_1), np.float32(1 - self.beta_2), np.float32(self.epsilon)
+        flush = (self.iterations + 1) % FLUSH_EVERY == 0
+
+        def kernel(g, w, m, v, *rest):
+            tmp = rest[-1]
+            np.subtract(g, m, out=tmp)       # m += (g - m)(1 - b1)
+            tmp *= c1
+            m += tmp
+            np.square(g, out=tmp)            # v += (g² - v)(1 - b2)
+            tmp -= v
+            tmp *= c2
+            v += tmp
+            if flush:
+                _flush_denormals(m, tmp)
+                _flush_denormals(v, tmp)
+            if len(rest) == 2:               # amsgrad: the running maximum of v
+                np.maximum(rest[0], v, out=rest[0])
+                v = rest[0]
+            np.sqrt(v, out=tmp)              # w -= alpha·m/(sqrt(v) + eps)
+            tmp += eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= alpha
+            w -= tmp
+
+        elementwise(kernel, grad, value, *slots)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

@@ -1,7 +1,7 @@
 """SGD with optional (Nesterov) momentum."""
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, elementwise
 
 
 class SGD(Optimizer):
@@ -19,17 +19,27 @@ class SGD(Optimizer):
 
     def update_step(self, grad, value, slots, lr):
         lr = np.float32(lr)
-        if not self.momentum:
-            value -= lr * grad
-            return
-        (m,) = slots
-        m *= np.float32(self.momentum)
-        m -= lr * grad
-        if self.nesterov:
-            value += np.float32(self.momentum) * m
-            value -= lr * grad
-        else:
-            value += m
+        momentum = np.float32(self.momentum)
+        nesterov = self.nesterov
+
+        def kernel(g, w, *rest):
+            tmp = rest[-1]
+            np.multiply(g, lr, out=tmp)          # lr·g
+            if len(rest) == 1:
+                w -= tmp
+                return
+            m = rest[0]
+            m *= momentum                        # m = momentum·m - lr·g
+            m -= tmp
+            if not nesterov:                     # w += m
+                w += m
+                return
+            np.multiply(m, momentum, out=tmp)    # w += momentum·m - lr·g
+            w += tmp
+            np.multiply(g, lr, out=tmp)
+            w -= tmp
+
+        elementwise(kernel, grad, value, *slots)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
