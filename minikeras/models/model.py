@@ -157,13 +157,19 @@ class Model(Layer):
     def _train_step(self, x, y, sample_weight):
         loss = self.loss
         y_pred = self.call(x, training=True)
-        if self._fused:
-            y_true = loss.prepare(y, y_pred)
-            value = loss.value(y_true, y_pred, sample_weight)
-            self.backward_from_logits(loss.gradient_wrt_logits(y_true, y_pred, sample_weight))
-        else:
-            value, grad = loss.value_and_gradient(y, y_pred, sample_weight)
-            self.backward(grad)
+        # Nothing upstream of a model being trained wants dL/dx: the first layer skips that
+        # product (a third of its matmul work).
+        input_grad_needed, self.input_grad_needed = self.input_grad_needed, False
+        try:
+            if self._fused:
+                y_true = loss.prepare(y, y_pred)
+                value = loss.value(y_true, y_pred, sample_weight)
+                self.backward_from_logits(loss.gradient_wrt_logits(y_true, y_pred, sample_weight))
+            else:
+                value, grad = loss.value_and_gradient(y, y_pred, sample_weight)
+                self.backward(grad)
+        finally:
+            self.input_grad_needed = input_grad_needed
         variables = self._trainable
         for variable in self._regularized:
             value += variable.regularizer(variable.value)

@@ -92,6 +92,17 @@ class Sequential(Model):
     def regularization_loss(self):
         return sum(layer.regularization_loss() for layer in self._layers)
 
+    @property
+    def input_grad_needed(self):
+        """Whether ``backward`` must return dL/d(input); passed on to the first layer."""
+        return self._input_grad_needed
+
+    @input_grad_needed.setter
+    def input_grad_needed(self, value):
+        self._input_grad_needed = value
+        if getattr(self, "_layers", None):
+            self._layers[0].input_grad_needed = value
+
     # -- build / call ----------------------------------------------------------------------------
     def build(self, input_shape=None):
         """Build every layer for inputs of ``input_shape`` (batch dimension included)."""
