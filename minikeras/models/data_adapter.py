@@ -221,6 +221,16 @@ class DataAdapter:
                 self._tasks = chain(unused, self._tasks)
 
 
+SMALL_LAZY_BYTES = 64 * 2**20
+
+
+def _small_in_memory(array):
+    """A lazy array of at most 64 MB (labels, sample weights) read once, saving a read per batch."""
+    if is_lazy_array(array) and np.prod(array.shape, dtype=np.int64) * array.dtype.itemsize <= SMALL_LAZY_BYTES:
+        return np.asarray(array[:])
+    return array
+
+
 class ArrayAdapter(DataAdapter):
     """Batches of arrays, memmaps or lazy array-likes (``h5py.Dataset``), read one at a time.
 
@@ -233,11 +243,13 @@ class ArrayAdapter(DataAdapter):
     On an ``h5py.Dataset`` (any lazy array-like), ``shuffle=True`` acts as ``"batch"``,
     with a warning: HDF5 can only read rows in increasing order, and a batch of rows
     scattered over the file costs one chunk read per row (measured ~250x slower than a
-    contiguous block). Memmaps and on-disk data are read ahead by a background thread.
+    contiguous block). Memmaps and on-disk data are read ahead by a background thread;
+    on-disk targets and sample weights of at most 64 MB are read into memory once.
     """
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None):
         super().__init__(steps)
+        y, sample_weight = _small_in_memory(y), _small_in_memory(sample_weight)
         self.x, self.y, self.sample_weight = x, y, sample_weight
         self.num_samples = len(x)
         if batch_size is None:
