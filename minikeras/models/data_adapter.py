@@ -5,8 +5,9 @@ Every adapter yields, for each training step, ``(x, y, sample_weight)`` with ``x
 
 - ``steps``: batches per epoch (``steps_per_epoch``, else the batches of one pass, or
   ``None`` when a generator's length is unknown);
-- ``epoch()``: the batches of one epoch, read ahead in a background thread when the data
-  comes from disk or from Python code; the data's epoch hooks run around it;
+- ``epoch()``: the batches of one epoch; data from disk or from Python code are read ahead
+  by a background thread when reading is slow enough to pay for it (``prefetch.py``); the
+  data's epoch hooks run around it;
 - ``peek()``: a first batch, to build the model and check the targets;
 - ``exhausted``: a one-shot source (a generator) ran out for good;
 - ``close()``: stop any reader thread (fit calls it in a ``finally``).
@@ -243,8 +244,9 @@ class ArrayAdapter(DataAdapter):
     On an ``h5py.Dataset`` (any lazy array-like), ``shuffle=True`` acts as ``"batch"``,
     with a warning: HDF5 can only read rows in increasing order, and a batch of rows
     scattered over the file costs one chunk read per row (measured ~250x slower than a
-    contiguous block). Memmaps and on-disk data are read ahead by a background thread;
-    on-disk targets and sample weights of at most 64 MB are read into memory once.
+    contiguous block). Memmaps and on-disk data may be read ahead by a background thread
+    (see ``prefetch.READ_AHEAD``); on-disk targets and sample weights of at most 64 MB are
+    read into memory once.
     """
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None):
@@ -321,7 +323,7 @@ def _standardize(batch, source, class_weight=None):
 
 
 class GeneratorAdapter(DataAdapter):
-    """Batches from a Python generator (or any iterator), read one thread ahead.
+    """Batches from a Python generator (or any iterator), read ahead by one thread when slow.
 
     Keras semantics: the generator yields whole batches ``(x,)``, ``(x, y)`` or
     ``(x, y, sample_weight)``; ``shuffle`` does not apply (Keras warns when it is true, and
@@ -373,8 +375,8 @@ class PyDatasetAdapter(DataAdapter):
     ``shuffle`` (True or ``"batch"``) shuffles the order of the batch indices each pass,
     drawn from the global generator (Keras seeds it with the epoch number instead).
     The dataset's ``workers`` threads read ahead, keeping at most ``max_queue_size``
-    batches in flight (``workers=0``: read in the training thread); one worker reads
-    two batches ahead. ``use_multiprocessing=True`` is refused. ``on_epoch_begin`` and
+    batches in flight (``workers=0``: read in the training thread); ``workers=1`` reads
+    two batches ahead when reading is slow (``prefetch.READ_AHEAD``). ``use_multiprocessing=True`` is refused. ``on_epoch_begin`` and
     ``on_epoch_end`` run once per epoch of ``fit`` (Keras also calls ``on_epoch_end`` once
     before training). An infinite dataset (``num_batches`` is ``None``) needs
     ``steps_per_epoch``. ``class_weight`` turns each batch's targets into sample weights.

@@ -242,7 +242,8 @@ class Model(Layer):
         ``(x, y, sample_weight)`` batches; or a ``keras.utils.PyDataset`` (see
         ``models/data_adapter.py``). ``shuffle="batch"`` shuffles the order of contiguous
         batches instead of the rows (what on-disk data need). Data from disk or Python code
-        are read one or two batches ahead in a background thread while a step trains.
+        are read two batches ahead by a background thread while a step trains, when reading
+        is slow enough for that to pay (``models/prefetch.py``).
         ``batch_size`` defaults to 32, or to ``ceil(n / steps_per_epoch)`` when only
         ``steps_per_epoch`` is given. ``validation_split`` holds out the *last* fraction of
         ``x``, ``y`` and ``sample_weight`` before shuffling, as Keras does, and is ignored

@@ -7,7 +7,8 @@ import pytest
 
 import minikeras as mk
 from data_helpers import mlp, mnist_slice, reader_threads
-from minikeras.models.prefetch import Prefetcher, read_ahead
+from minikeras.models import prefetch
+from minikeras.models.prefetch import Adaptive, Prefetcher, read_ahead
 
 
 def test_reads_in_order_and_at_most_depth_ahead():
@@ -64,6 +65,25 @@ def test_synchronous_reader_for_zero_workers():
     assert not reader_threads()
 
 
+def test_auto_reads_ahead_only_when_reading_is_slow():
+    def consume(reader, work_seconds):
+        out = []
+        for value in reader:
+            time.sleep(work_seconds)  # the training step
+            out.append(value)
+        return out
+
+    slow_reads = Adaptive(range(12), lambda t: (time.sleep(0.01), t)[1])
+    assert consume(slow_reads, 0.005) == list(range(12)) and slow_reads.prefetching
+    fast_reads = Adaptive(range(12), lambda t: t)
+    assert consume(fast_reads, 0.005) == list(range(12)) and not fast_reads.prefetching
+    with read_ahead(range(3), str, workers=1) as reader:
+        assert isinstance(reader, Adaptive)
+    with read_ahead(range(3), str, workers=3) as reader:
+        assert isinstance(reader, Prefetcher)
+    assert not reader_threads()
+
+
 def _slow_batches(x, y, size=32):
     for start in range(0, len(x), size):
         time.sleep(0.001)
@@ -71,7 +91,8 @@ def _slow_batches(x, y, size=32):
 
 
 @pytest.mark.parametrize("source", ["generator", "memmap"])
-def test_no_thread_left_after_early_stop_or_ctrl_c(source, tmp_path):
+def test_no_thread_left_after_early_stop_or_ctrl_c(source, tmp_path, monkeypatch):
+    monkeypatch.setattr(prefetch, "READ_AHEAD", True)
     x, y = mnist_slice(640)
     if source == "memmap":
         np.save(tmp_path / "x.npy", x)
@@ -108,9 +129,10 @@ def test_no_thread_left_after_early_stop_or_ctrl_c(source, tmp_path):
     assert set(threading.enumerate()) == before
 
 
-def test_an_epoch_left_early_hands_back_the_batches_read_ahead():
+def test_an_epoch_left_early_hands_back_the_batches_read_ahead(monkeypatch):
     # Batches read ahead but never handed out are not lost: the adapter's next epoch
     # starts with them (fit itself stops training when an epoch is left early).
+    monkeypatch.setattr(prefetch, "READ_AHEAD", True)
     x, _ = mnist_slice(320)
     log = []
 
