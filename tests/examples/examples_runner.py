@@ -41,5 +41,3 @@ def matplotlib_available():
         return False
     return True
 
-
-SAVING_MISSING = "NotImplementedError: Model saving is being implemented"
