@@ -16,8 +16,8 @@ from .. import optimizers as optimizers_module
 from ..callbacks import Callback, CallbackList, History, ProgbarLogger
 from ..layers.layer import Layer
 from . import validation as checks
-from .data_adapter import (RAN_OUT_MESSAGE, ArrayAdapter, as_float32, get_data_adapter, is_iterator_input,
-                           to_array, train_validation_split)
+from .data_adapter import (RAN_OUT_MESSAGE, as_float32, get_data_adapter, is_iterator_input, to_array,
+                           train_validation_split)
 from .interrupt import InterruptGuard
 
 
@@ -370,7 +370,7 @@ class Model(Layer):
                 x, y, sample_weight = self._check_data(x, y, sample_weight, need_y, prefix)
             if class_weight is not None:
                 sample_weight = _apply_class_weight(class_weight, y)
-            return ArrayAdapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle, steps=steps)
+            return get_data_adapter(x, y, sample_weight, batch_size=batch_size, steps=steps, shuffle=shuffle)
         weigh = None if class_weight is None else (lambda labels: _apply_class_weight(class_weight, labels))
         adapter = get_data_adapter(x, y, sample_weight, steps=steps, shuffle=shuffle, class_weight=weigh)
         xb, yb, _ = adapter.peek()
@@ -448,7 +448,7 @@ class Model(Layer):
             checks.check_batch_dimension(x)
             if len(x) == 0:
                 raise ValueError(f"x is empty (shape {tuple(x.shape)}): expected at least one sample to predict")
-            adapter = ArrayAdapter(x, batch_size=batch_size, steps=steps)
+            adapter = get_data_adapter(x, batch_size=batch_size, steps=steps)
         self._ensure_built(adapter.peek()[0])
         rows = getattr(adapter, "output_rows", None)  # known for arrays: one preallocated output
         callback_list = CallbackList(callbacks, model=self)
