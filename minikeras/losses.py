@@ -225,10 +225,15 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         labels = np.where(keep, labels, 0)
     if from_logits:
         logp = activations.log_softmax(y_pred)
+        values = -np.take_along_axis(logp, labels[..., None], axis=-1)[..., 0]
     else:
-        p = y_pred / np.sum(y_pred, axis=-1, keepdims=True)
-        logp = np.log(np.clip(p, _f32(EPSILON), _f32(1 - EPSILON)))
-    values = -np.take_along_axis(logp, labels[..., None], axis=-1)[..., 0]
+        # Only the labelled probability of each row is normalized, clipped and logged: the
+        # same float32 operations on the entries that count, not on the whole (n, classes).
+        flat = y_pred.reshape(-1, y_pred.shape[-1])
+        picked = flat[np.arange(flat.shape[0]), labels.reshape(-1)].reshape(labels.shape)
+        p = picked / np.add.reduce(y_pred, axis=-1)
+        np.minimum(np.maximum(p, _f32(EPSILON), out=p), _f32(1 - EPSILON), out=p)  # clip
+        values = -np.log(p, out=p)
     return values if keep is None else values * keep
 
 

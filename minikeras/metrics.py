@@ -50,6 +50,12 @@ class Mean(Metric):
         self.count = np.float64(0)
 
     def update_state(self, values, sample_weight=None):
+        if isinstance(values, (float, np.floating)) and isinstance(sample_weight, (int, float, type(None))):
+            # One value per step (the training loop's loss): plain scalar arithmetic.
+            weight = 1 if sample_weight is None else sample_weight
+            self.total += float(values) * weight
+            self.count += weight
+            return
         values = np.asarray(values, dtype=np.float64)
         if sample_weight is None:
             self.total += values.sum()

@@ -116,3 +116,25 @@ def test_nested_model_still_passes_gradients_to_the_layers_before_it():
     before = model.layers[0].get_weights()[0].copy()
     model.fit(x, y, batch_size=8, epochs=1, verbose=0)
     assert not np.allclose(model.layers[0].get_weights()[0], before)
+
+
+def test_sparse_crossentropy_on_probabilities_equals_the_whole_matrix_formula():
+    rng = np.random.default_rng(3)
+    p = rng.random((6, 4, 7)).astype(np.float32)
+    p[0, 0] = [1, 0, 0, 0, 0, 0, 0]  # clipped at both ends
+    labels = rng.integers(0, 7, (6, 4))
+    labels[0, 0] = 1
+    whole = p / np.sum(p, axis=-1, keepdims=True)
+    logp = np.log(np.clip(whole, np.float32(1e-7), np.float32(1 - 1e-7)))
+    want = -np.take_along_axis(logp, labels[..., None], axis=-1)[..., 0]
+    got = keras.losses.sparse_categorical_crossentropy(labels, p)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, want)
+
+
+def test_softmax_rows_sum_to_one_and_match_the_formula():
+    z = np.random.default_rng(4).standard_normal((5, 9)).astype(np.float32) * 30
+    got = keras.activations.softmax(z)
+    e = np.exp(z.astype(np.float64) - z.max(axis=-1, keepdims=True))
+    np.testing.assert_allclose(got, e / e.sum(axis=-1, keepdims=True), rtol=1e-5, atol=1e-7)
+    assert got.dtype == np.float32
