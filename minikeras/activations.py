@@ -245,3 +245,32 @@ def backward(activation):
                          f"the function a `backward(grad, x, y)` attribute returning the input "
                          f"gradient, or use a built-in: {', '.join(_registry.names())}")
     return fn
+
+
+def _relu_in_place(z):
+    return np.maximum(z, 0, out=z)
+
+
+def _softmax_in_place(z):
+    z -= np.maximum.reduce(z, axis=-1, keepdims=True)
+    np.exp(z, out=z)
+    z /= np.add.reduce(z, axis=-1, keepdims=True)
+    return z
+
+
+# Activations a layer may apply in place on its own pre-activation array, each with a
+# derivative written against the output alone (so the layer keeps one array, not two).
+_IN_PLACE = {
+    relu: (_relu_in_place, lambda g, y: g * (y > 0)),
+    softmax: (_softmax_in_place, lambda g, y: _softmax_backward(g, None, y)),
+}
+
+
+def in_place(activation):
+    """``(forward_in_place(z) -> z, backward(grad, y))`` for ``activation``, or None.
+
+    Only for activations whose derivative needs only the output (``relu`` with Keras's
+    defaults, ``softmax`` on the last axis); results equal ``activation(z)`` exactly.
+    """
+    return _IN_PLACE.get(activation)
+

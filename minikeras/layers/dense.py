@@ -55,14 +55,21 @@ class Dense(Layer):
         z = x @ kernel
         if self.use_bias:
             z += self.bias.value
-        y = self.activation(z)
+        in_place = activations.in_place(self.activation)
+        if in_place is not None:
+            # z is this layer's own fresh array: activate it in place, keep only the output.
+            y, z = in_place[0](z), None
+        else:
+            y = self.activation(z)
         if training:
             self._cache = (x, z, y)
         return y
 
     def backward(self, grad):
         _, z, y = self._cache
-        if self.activation is not activations.linear:
+        if z is None:
+            grad = activations.in_place(self.activation)[1](grad, y)
+        elif self.activation is not activations.linear:
             if self._activation_backward is None:
                 self._activation_backward = activations.backward(self.activation)
             grad = self._activation_backward(grad, z, y)

@@ -16,7 +16,7 @@ CHUNK = 131072
 # inside each ufunc, so the pieces run on separate cores). ``UPDATE_THREADS`` is the number of
 # threads an update may use (environment variable MINIKERAS_UPDATE_THREADS); 1 turns the split off.
 PARALLEL_MIN = 2 * CHUNK
-UPDATE_THREADS = int(os.environ.get("MINIKERAS_UPDATE_THREADS", min(os.cpu_count() or 1, 2)))
+UPDATE_THREADS = int(os.environ.get("MINIKERAS_UPDATE_THREADS", 1))
 _pool = None
 _pool_lock = threading.Lock()
 _scratch = threading.local()

@@ -79,6 +79,7 @@ def test_threads_and_pieces_give_bit_identical_results(monkeypatch):
     shape = (optimizer_module.PARALLEL_MIN * 2 + 17,)
     w = rng.standard_normal(shape).astype(np.float32)
     grads = _grads(rng, shape, 5)
+    monkeypatch.setattr(optimizer_module, "UPDATE_THREADS", 2)
     threaded = _run(optimizers.Adam(), w, grads)
     monkeypatch.setattr(optimizer_module, "UPDATE_THREADS", 1)
     monkeypatch.setattr(optimizer_module, "CHUNK", 10 ** 9)  # one piece: plain whole-array NumPy

@@ -138,3 +138,18 @@ def test_softmax_rows_sum_to_one_and_match_the_formula():
     e = np.exp(z.astype(np.float64) - z.max(axis=-1, keepdims=True))
     np.testing.assert_allclose(got, e / e.sum(axis=-1, keepdims=True), rtol=1e-5, atol=1e-7)
     assert got.dtype == np.float32
+
+
+@pytest.mark.parametrize("activation", ["relu", "softmax"])
+def test_dense_in_place_activation_equals_the_activation_function(activation):
+    rng = np.random.default_rng(5)
+    layer = keras.layers.Dense(7, activation=activation)
+    x = rng.standard_normal((6, 4)).astype(np.float32)
+    layer.build((None, 4))
+    z = x @ layer.kernel.value + layer.bias.value
+    fn = keras.activations.get(activation)
+    np.testing.assert_array_equal(layer.call(x, training=True), fn(z))
+    g = rng.standard_normal((6, 7)).astype(np.float32)
+    layer.backward(g)
+    want = keras.activations.backward(fn)(g, z, fn(z))
+    np.testing.assert_allclose(layer.kernel.grad, x.T @ want, rtol=1e-5, atol=1e-6)
