@@ -10,7 +10,7 @@ in its own subprocess so one run's memory does not pollute another's peak:
 
 - ``hdf5``: ``model.fit(f["x"], f["y"])`` straight from the ``h5py.Dataset``, read one batch
   at a time, with the default read-ahead policy (``prefetch.READ_AHEAD = "auto"``: a reader
-  thread only when reading takes a fifth of the step time or more);
+  thread only when reading takes half the step time or more);
 - ``hdf5 read-ahead`` / ``hdf5 no read-ahead``: the policy forced on / off, to measure it;
 - the same three with the file dropped from the page cache first (``posix_fadvise
   DONTNEED`` on our own file: no root needed), so the rows really come from the disk

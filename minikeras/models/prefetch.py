@@ -2,13 +2,13 @@
 
 NumPy releases the GIL inside BLAS (and h5py during its reads), so a reader thread overlaps
 disk reads or a Python generator with the matrix products of the training step. A thread
-is not free, though: each batch handed over costs wake-ups and GIL hand-offs, and on a busy
-machine a descheduled thread holding the GIL stalls the training thread. Measured with
-bench_hdf5.py (1M x 784 rows in the page cache, 2 busy CPUs), reading each batch in the
-training thread cost 3% of the epoch and a reader thread cost 30%. So by default
+is not free, though: each batch handed over costs wake-ups and GIL hand-offs. Measured with
+bench_hdf5.py (1M x 784 float32 in HDF5, batch 128, 2 CPUs shared with other work): a
+batch read from the page cache takes about 0.2 ms of a 1.2 ms step, and a reader thread
+added about 0.25 ms of CPU per batch, more than it can hide. So by default
 (``READ_AHEAD = "auto"``) the first batches of each epoch are read in the training thread
-and timed, and a reader thread starts only if reading took at least a fifth of the
-training time between reads (a cold disk, a slow generator).
+and timed, and a reader thread starts only if reading took at least half the training
+time between reads (a cold disk, a slow generator).
 """
 import threading
 import time
@@ -19,7 +19,7 @@ _END = object()
 
 READ_AHEAD = "auto"  # True: always a reader thread; False: never; "auto": when reading is slow
 PROBE_BATCHES = 4
-PROBE_THRESHOLD = 0.2
+PROBE_THRESHOLD = 0.5
 
 
 class Prefetcher:

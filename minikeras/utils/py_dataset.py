@@ -13,8 +13,8 @@ class PyDataset:
 
     Args:
         workers: threads that read batches ahead while the model trains (default 1: one
-            thread, two batches ahead, started when reading takes a fifth of the training
-            time or more; 0: read in the training thread, for code that is not
+            thread, two batches ahead, started when reading takes half the training time
+            or more; 0: read in the training thread, for code that is not
             thread-safe). Batches always come out in index order.
         use_multiprocessing: must stay ``False``: minikeras reads with threads only and
             refuses ``True`` when the data set is used (Keras forks worker processes).
