@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 _END = object()
 
 READ_AHEAD = "auto"  # True: always a reader thread; False: never; "auto": when reading is slow
-PROBE_BATCHES = 4
+PROBE_BATCHES = 8  # timed after the first batch, whose read and step include warm-up costs
 PROBE_THRESHOLD = 0.5
 
 
@@ -150,8 +150,9 @@ class Synchronous:
 class Adaptive:
     """Read the first batches here, timing them; then read ahead only if reading is slow.
 
-    Over the first ``PROBE_BATCHES`` batches the time spent reading and the caller's time
-    between reads (the training steps) are summed; if reading took at least
+    Over ``PROBE_BATCHES`` batches after the first (whose read and step carry one-off
+    costs: file opening, caches, first allocations) the time spent reading and the
+    caller's time between reads (the training steps) are summed; if reading took at least
     ``PROBE_THRESHOLD`` of the caller's time, the rest is read by a :class:`Prefetcher`,
     else here. Which batches come, and in which order, never depends on the choice.
     """
@@ -176,13 +177,14 @@ class Adaptive:
         if self._reader is not None:
             return next(self._reader)
         start = time.perf_counter()
-        if self._returned_at is not None:
+        if self._count > 1:
             self._working += start - self._returned_at
         batch = self._load(next(self._tasks))
         self._returned_at = time.perf_counter()
-        self._reading += self._returned_at - start
+        if self._count > 0:
+            self._reading += self._returned_at - start
         self._count += 1
-        if self._count > PROBE_BATCHES:
+        if self._count > PROBE_BATCHES + 1:
             slow = self._reading >= PROBE_THRESHOLD * self._working
             self._reader = (Prefetcher(self._tasks, self._load, 1, self._depth) if slow
                             else Synchronous(self._tasks, self._load))
