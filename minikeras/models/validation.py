@@ -39,10 +39,12 @@ def check_finite(array, argument):
 
     Runs once per fit/evaluate call, chunk by chunk with min/max (which propagate NaN and
     reach +-inf only when an element is infinite), so it allocates no boolean copy of the
-    data. Integer arrays cannot hold NaN and are skipped; lazy (non-NumPy) arrays such as
-    HDF5 datasets are skipped too, since reading them fully here would double the I/O.
+    data. Integer arrays cannot hold NaN and are skipped; data on disk (memmaps, HDF5
+    datasets) is skipped too, since reading it fully here would double the I/O and pull
+    the whole file into memory.
     """
-    if not isinstance(array, np.ndarray) or array.dtype.kind != "f" or array.size == 0:
+    if not isinstance(array, np.ndarray) or isinstance(array, np.memmap) or array.dtype.kind != "f" \
+            or array.size == 0:
         return
     rows = array.reshape(1, -1) if array.ndim == 0 else array
     step = max(_FINITE_CHUNK_ELEMENTS // max(rows[0].size, 1), 1)

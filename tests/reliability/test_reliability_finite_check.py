@@ -57,3 +57,12 @@ def test_the_check_runs_before_anything_changes():
         model.fit(x, y, batch_size=4, verbose=0, shuffle=False)
     assert all(np.array_equal(a, b) for a, b in zip(weights, model.get_weights()))
     assert model.optimizer.iterations == iterations
+
+
+def test_data_on_disk_is_not_scanned(tmp_path):
+    # A memmap is read a batch at a time by fit; scanning it here would read the whole file.
+    x = np.lib.format.open_memmap(tmp_path / "x.npy", mode="w+", dtype=np.float32, shape=(100, 4))
+    x[50, 2] = np.nan
+    validation.check_finite(x, "x")
+    with pytest.raises(ValueError, match="sample 50"):
+        validation.check_finite(np.asarray(x).copy(), "x")
