@@ -167,6 +167,33 @@ class MinikerasRunner:
         return timer.times[0]
 
 
+@contextlib.contextmanager
+def timed_progress_bar():
+    """Add up the time spent inside the progress bar's hooks (a direct price, free of load noise)."""
+    cls = mk.callbacks.ProgbarLogger
+    spent = [0.0]
+    originals = {name: getattr(cls, name) for name in
+                 ("on_epoch_begin", "on_train_batch_begin", "on_train_batch_end", "on_epoch_end", "on_train_end")
+                 if name in vars(cls)}
+
+    def wrap(fn):
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[0] += time.perf_counter() - start
+        return timed
+
+    for name, fn in originals.items():
+        setattr(cls, name, wrap(fn))
+    try:
+        yield spent
+    finally:
+        for name, fn in originals.items():
+            setattr(cls, name, fn)
+
+
 def interleaved(runners, epochs, warmup):
     """Median epoch time of each runner, epochs taken in turn so that load hits all alike."""
     times = {name: [] for name in runners}
@@ -384,22 +411,39 @@ def time_keras(data_path, hidden, batch, optimizer, epochs, warmup):
 # ---------------------------------------------------------------------------------------------
 
 RSS_CHILD = r"""
-import json, resource, sys, time
+import json, sys
 sys.path.insert(0, sys.argv[1])
+
+def status(key):
+    # VmHWM is this process's own peak. resource.getrusage's ru_maxrss is not: Linux carries
+    # the parent's peak across fork and exec, so a child of a big process reports the parent's.
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+
 import numpy as np
 import minikeras as mk
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after_imports = status("VmRSS")
 (x, y), _ = mk.datasets.mnist.load_data()
 x = x.reshape(len(x), -1).astype(np.float32)
 x /= np.float32(255)
 data_mb = x.nbytes / 2**20
+before_fit = status("VmRSS")
+peak_loading = status("VmHWM")
+try:
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # reset VmHWM: from here on it is the peak of the fit alone
+except OSError:
+    pass
 mk.utils.set_random_seed(0)
 model = mk.Sequential([mk.Input((784,)), mk.layers.Dense(128, activation="relu"),
                        mk.layers.Dense(10, activation="softmax")])
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 model.fit(x, y, batch_size=int(sys.argv[2]), epochs=5, verbose=0)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"peak_rss_mb": peak / 1024, "rss_after_imports_mb": before / 1024,
+print(json.dumps({"peak_rss_mb": max(peak_loading, status("VmHWM")), "peak_rss_during_fit_mb": status("VmHWM"),
+                  "peak_rss_while_loading_mb": peak_loading, "rss_after_imports_mb": after_imports,
+                  "rss_before_fit_mb": before_fit, "rss_after_fit_mb": status("VmRSS"),
                   "train_set_float32_mb": data_mb}))
 """
 
@@ -499,7 +543,7 @@ def main():
     args = parser.parse_args()
 
     n = 10_000 if args.quick else 60_000
-    warmup, epochs = (1, 2) if args.quick else (1, 4)
+    warmup, epochs = (1, 2) if args.quick else (1, 3)
     x, y, x_test, y_test = load_mnist(n)
     env = blas_info()
     results = {"env": env, "n": n, "warmup": warmup, "epochs": epochs, "configs": [], "extras": {}}
@@ -563,10 +607,14 @@ def extras(out, x, y, x_test, y_test, warmup, epochs, quick, tmpdir):
                    "bar": MinikerasRunner(x, y, (128,), batch, "adam", verbose=1).epoch}
         medians, _ = interleaved(runners, epochs + 2, warmup)
         plain, bar = medians["plain"], medians["bar"]
+        bar_runner = MinikerasRunner(x, y, (128,), batch, "adam", verbose=1)
+        with timed_progress_bar() as spent:
+            seconds = bar_runner.epoch()
+        inside = spent[0] / seconds
         out["progress_bar"].append({"batch": batch, "verbose0": plain, "verbose1": bar,
-                                    "cost": bar / plain - 1})
-        print(f"  batch {batch:>4}: verbose=0 {plain:.3f} s, verbose=1 {bar:.3f} s, "
-              f"bar costs {100 * (bar / plain - 1):+.1f}%")
+                                    "cost_from_epoch_times": bar / plain - 1, "time_inside_bar_hooks": inside})
+        print(f"  batch {batch:>4}: verbose=0 {plain:.3f} s, verbose=1 {bar:.3f} s ({100 * (bar / plain - 1):+.1f}%, "
+              f"noisy); time inside the bar's hooks: {100 * inside:.2f}% of an epoch")
 
     with_acc, _ = fit_minikeras(x, y, (128,), 32, "adam", epochs, warmup, metrics=["accuracy"])
     out["accuracy_metric_epoch"] = with_acc
@@ -600,9 +648,10 @@ def extras(out, x, y, x_test, y_test, warmup, epochs, quick, tmpdir):
         target = 1.3 * rss["train_set_float32_mb"] + 50
         rss.update(batch=batch, target_mb=target)
         out.setdefault("peak_rss", []).append(rss)
-        print(f"  peak RSS, 5-epoch MNIST fit (batch {batch}): {rss['peak_rss_mb']:.0f} MB "
-              f"(after imports {rss['rss_after_imports_mb']:.0f} MB, float32 training set "
-              f"{rss['train_set_float32_mb']:.0f} MB, target <= {target:.0f} MB)")
+        print(f"  peak RSS, 5-epoch MNIST fit (batch {batch}): {rss['peak_rss_mb']:.0f} MB, target <= "
+              f"{target:.0f} MB; during fit {rss['peak_rss_during_fit_mb']:.0f} MB (after imports {rss['rss_after_imports_mb']:.0f} MB, before fit "
+              f"{rss['rss_before_fit_mb']:.0f} MB, after fit {rss['rss_after_fit_mb']:.0f} MB; float32 "
+              f"training set {rss['train_set_float32_mb']:.0f} MB)")
     flat_epochs = 30 if quick else 100
     flat = run_child(FLAT_CHILD, flat_epochs)
     out["rss_per_epoch_mb"] = flat
