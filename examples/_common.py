@@ -38,6 +38,13 @@ def parse_args(doc):
     return args
 
 
+def quick_slice(args, train, test, epochs):
+    """In quick mode, the first 500 training and 200 test samples and one epoch."""
+    if not args.quick:
+        return train, test, epochs
+    return tuple(a[:500] for a in train), tuple(a[:200] for a in test), 1
+
+
 def report(name, value, note=""):
     """Print one result line: ``result: NAME = VALUE (NOTE)``."""
     text = f"{value:.4f}" if isinstance(value, float) else str(value)

@@ -25,7 +25,7 @@ import sys
 import time
 
 import minikeras as keras
-from _common import parse_args, report, save_history
+from _common import parse_args, quick_slice, report, save_history
 
 
 def main():
@@ -38,10 +38,8 @@ def main():
     except FileNotFoundError as error:
         sys.exit(f"fashion_mnist_mlp.py needs the Fashion-MNIST files.\n{error}")
     x_train, x_test = x_train / 255.0, x_test / 255.0
-    epochs = 10
-    if args.quick:
-        x_train, y_train, x_test, y_test = x_train[:500], y_train[:500], x_test[:200], y_test[:200]
-        epochs = 1
+    (x_train, y_train), (x_test, y_test), epochs = quick_slice(
+        args, (x_train, y_train), (x_test, y_test), epochs=10)
 
     model = keras.Sequential([
         keras.layers.Flatten(input_shape=(28, 28)),

@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 import minikeras as keras
-from _common import parse_args, report, save_history
+from _common import parse_args, quick_slice, report, save_history
 
 
 def main():
@@ -29,10 +29,8 @@ def main():
 
     (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
     x_train, x_test = x_train / 255.0, x_test / 255.0
-    epochs = 5
-    if args.quick:
-        x_train, y_train, x_test, y_test = x_train[:500], y_train[:500], x_test[:200], y_test[:200]
-        epochs = 1
+    (x_train, y_train), (x_test, y_test), epochs = quick_slice(
+        args, (x_train, y_train), (x_test, y_test), epochs=5)
 
     model = keras.Sequential([
         keras.layers.Flatten(input_shape=(28, 28)),

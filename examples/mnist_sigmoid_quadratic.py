@@ -40,7 +40,7 @@ Prints ``result: test_accuracy = ...`` and saves mnist_sigmoid_quadratic.png.
 import time
 
 import minikeras as keras
-from _common import parse_args, report, save_history
+from _common import parse_args, quick_slice, report, save_history
 
 ETA = 3.0
 OUTPUTS = 10
@@ -56,10 +56,8 @@ def main():
     (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
     x_train = x_train.reshape(-1, 784).astype("float32") / 255.0
     x_test = x_test.reshape(-1, 784).astype("float32") / 255.0
-    epochs = 30
-    if args.quick:
-        x_train, y_train, x_test, y_test = x_train[:500], y_train[:500], x_test[:200], y_test[:200]
-        epochs = 1
+    (x_train, y_train), (x_test, y_test), epochs = quick_slice(
+        args, (x_train, y_train), (x_test, y_test), epochs=30)
 
     normal = keras.initializers.RandomNormal(mean=0.0, stddev=1.0)
     model = keras.Sequential([

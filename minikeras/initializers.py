@@ -198,14 +198,6 @@ LecunNormal = _variance_scaling("LecunNormal", 1.0, "fan_in", "truncated_normal"
                                 "Truncated normal with stddev sqrt(1 / fan_in).")
 
 
-def get(identifier):
-    """Resolve an initializer name, config dict, instance or callable."""
-    return _registry.get(identifier)
-
-
-def serialize(initializer):
-    return _registry.serialize(initializer)
-
-
-def deserialize(config, custom_objects=None):
-    return _registry.get(config, custom_objects)
+get = _registry.get
+serialize = _registry.serialize
+deserialize = _registry.get

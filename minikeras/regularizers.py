@@ -81,14 +81,6 @@ _registry.register(L2, "L2", "l2")
 l1, l2, l1_l2 = L1, L2, L1L2
 
 
-def get(identifier):
-    """Resolve a regularizer name, config dict or instance (None stays None)."""
-    return _registry.get(identifier)
-
-
-def serialize(regularizer):
-    return _registry.serialize(regularizer)
-
-
-def deserialize(config, custom_objects=None):
-    return _registry.get(config, custom_objects)
+get = _registry.get
+serialize = _registry.serialize
+deserialize = _registry.get

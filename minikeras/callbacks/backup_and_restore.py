@@ -4,6 +4,7 @@ import os
 import shutil
 
 from .callback import Callback
+from .save_schedule import SaveSchedule
 
 
 class BackupAndRestore(Callback):
@@ -27,15 +28,11 @@ class BackupAndRestore(Callback):
         super().__init__()
         if not backup_dir:
             raise ValueError(f"BackupAndRestore needs a backup_dir, got {backup_dir!r}")
-        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int)):
-            raise ValueError(f"BackupAndRestore save_freq must be 'epoch' or an integer number of batches, "
-                             f"got {save_freq!r}")
+        self._schedule = SaveSchedule(save_freq, "BackupAndRestore")
         self.backup_dir = os.fspath(backup_dir)
         self.save_freq = save_freq
         self.double_checkpoint = double_checkpoint
         self.delete_checkpoint = delete_checkpoint
-        self._batches_seen_since_last_saving = 0
-        self._last_batch_seen = 0
         self._current_epoch = 0
         self._weights_path = os.path.join(self.backup_dir, "latest.weights.h5")
         self._training_metadata_path = os.path.join(self.backup_dir, "training_metadata.json")
@@ -72,24 +69,13 @@ class BackupAndRestore(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self._current_epoch = epoch + 1
-        self._last_batch_seen = 0
-        if self.save_freq == "epoch":
+        self._schedule.last_batch = None
+        if self._schedule.per_epoch:
             self._save_model()
 
     def on_train_batch_end(self, batch, logs=None):
-        if self._should_save_on_batch(batch):
+        if self._schedule.batch_due(batch):
             self._save_model()
-
-    def _should_save_on_batch(self, batch):
-        if self.save_freq == "epoch":
-            return False
-        added = batch + 1 if batch <= self._last_batch_seen else batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += added
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
 
     def _save_model(self):
         os.makedirs(self.backup_dir, exist_ok=True)
@@ -101,7 +87,7 @@ class BackupAndRestore(Callback):
         self.model.save_weights(self._weights_path, overwrite=True)
         partial = self._training_metadata_path + ".partial"
         with open(partial, "w") as f:
-            json.dump({"epoch": self._current_epoch, "batch": self._last_batch_seen}, f)
+            json.dump({"epoch": self._current_epoch, "batch": self._schedule.last_batch or 0}, f)
         os.replace(partial, self._training_metadata_path)  # atomic: never a half-written file
 
     def on_train_end(self, logs=None):

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 
 from .monitor_callback import MonitorCallback
+from .save_schedule import SaveSchedule
 
 
 class ModelCheckpoint(MonitorCallback):
@@ -31,12 +32,8 @@ class ModelCheckpoint(MonitorCallback):
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
         self.save_freq = save_freq
-        self._batches_seen_since_last_saving = 0
-        self._last_batch_seen = None
+        self._schedule = SaveSchedule(save_freq, "ModelCheckpoint")
         self._current_epoch = 0
-        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int)):
-            raise ValueError(f"ModelCheckpoint save_freq must be 'epoch' or an integer number of batches, "
-                             f"got {save_freq!r}")
         if save_weights_only and not self.filepath.endswith(".weights.h5"):
             raise ValueError("ModelCheckpoint with save_weights_only=True needs a filepath ending in "
                              f"'.weights.h5', got filepath={self.filepath!r}")
@@ -48,28 +45,14 @@ class ModelCheckpoint(MonitorCallback):
         self._current_epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        if self._should_save_on_batch(batch):
+        if self._schedule.batch_due(batch):
             self._save_model(self._current_epoch, batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
         if self.monitor_op is None:
             self._set_monitor_op()
-        if self.save_freq == "epoch":
+        if self._schedule.per_epoch:
             self._save_model(epoch, None, logs)
-
-    def _should_save_on_batch(self, batch):
-        if self.save_freq == "epoch":
-            return False
-        if self._last_batch_seen is None or batch <= self._last_batch_seen:
-            added = batch + 1  # a new epoch started counting from 0
-        else:
-            added = batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += added
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
 
     def _should_save_model(self, epoch, logs, filepath):
         if not self.save_best_only:
