@@ -3,7 +3,7 @@
     import minikeras as keras
     model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
 """
-from . import activations, callbacks, datasets, initializers, layers, losses, metrics, models, optimizers
+from . import activations, backend, callbacks, datasets, initializers, layers, losses, metrics, models, optimizers
 from . import regularizers, saving, utils
 from .layers import Input
 from .models import Model, Sequential
@@ -11,5 +11,5 @@ from .saving import load_model
 
 __version__ = "0.1.0"
 
-__all__ = ["activations", "callbacks", "datasets", "initializers", "layers", "losses", "metrics", "models",
+__all__ = ["activations", "backend", "callbacks", "datasets", "initializers", "layers", "losses", "metrics", "models",
            "optimizers", "regularizers", "saving", "utils", "Input", "Model", "Sequential", "load_model"]

@@ -236,7 +236,7 @@ def backward(activation):
     """The derivative ``(grad, x, y) -> grad_x`` of an activation.
 
     A user activation registered without a derivative can run forward (predict) but not
-    train; ``register_activation`` attaches one.
+    train until the function is given a ``backward(grad, x, y)`` attribute.
     """
     fn = _backward.get(activation) or getattr(activation, "backward", None)
     if fn is None:
