@@ -21,9 +21,10 @@ class ProgbarLogger(Callback):
     """Shows training progress as Keras does.
 
     ``verbose=1``: a tqdm bar per epoch counting steps, with the running loss and metrics,
-    redrawn a few times a second (never every step). ``verbose=2``, or ``verbose=1`` when
-    the output is not a terminal: one summary line per epoch, so a log file of a 100-epoch
-    run has about 100 lines.
+    redrawn a few times a second (never every step); at the epoch's end it gives way to the
+    epoch's summary line (time, loss, metrics, validation metrics). ``verbose=2``, or
+    ``verbose=1`` when the output is not a terminal: the summary line alone, so a log file
+    of a 100-epoch run has 100 lines.
     """
 
     def __init__(self, verbose=1, stream=None, refresh_seconds=0.25):
@@ -47,17 +48,17 @@ class ProgbarLogger(Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch_start = time.perf_counter()
-        epochs = self.params.get("epochs")
+        self._epoch_label = f"Epoch {epoch + 1}/{self.params.get('epochs')}"
+        self._bar = None
         if self._use_bar():
             from tqdm import tqdm
-            self._bar = tqdm(total=self.params.get("steps"), desc=f"Epoch {epoch + 1}/{epochs}",
-                             unit="step", file=self._out(), dynamic_ncols=True, leave=True,
+            # leave=False: at the epoch's end the bar gives way to the full summary line, which a
+            # terminal wraps instead of cutting the validation metrics off at its width.
+            self._bar = tqdm(total=self.params.get("steps"), desc=self._epoch_label, unit="step",
+                             file=self._out(), dynamic_ncols=True, leave=False,
                              mininterval=self.refresh_seconds)
             self._shown = 0
             self._next_refresh = self._epoch_start + self.refresh_seconds
-        else:
-            self._bar = None
-            self._epoch_label = f"Epoch {epoch + 1}/{epochs}"
 
     def on_train_batch_end(self, batch, logs=None):
         if self._bar is None:
@@ -73,12 +74,9 @@ class ProgbarLogger(Callback):
     def on_epoch_end(self, epoch, logs=None):
         seconds = time.perf_counter() - self._epoch_start
         if self._bar is not None:
-            done = self.params.get("steps") or self._shown
-            self._bar.set_postfix_str(_format(logs or {}), refresh=False)
-            self._bar.update(max(done - self._shown, 0))
             self._bar.close()
             self._bar = None
-        elif self.verbose:
+        if self.verbose:
             steps = self.params.get("steps")
             per_step = f" - {1000 * seconds / steps:.0f}ms/step" if steps else ""
             print(f"{self._epoch_label} - {seconds:.1f}s{per_step} - {_format(logs or {})}",
