@@ -5,7 +5,8 @@ import time
 from .callback import Callback
 
 
-def _format(logs):
+def format_logs(logs):
+    """``loss: 0.2602 - accuracy: 0.9240``: the numeric entries of ``logs``, Keras-style."""
     return " - ".join(f"{key}: {value:.4f}" for key, value in logs.items() if _is_number(value))
 
 
@@ -67,7 +68,7 @@ class ProgbarLogger(Callback):
         if now < self._next_refresh:
             return
         self._next_refresh = now + self.refresh_seconds
-        self._bar.set_postfix_str(_format(logs or {}), refresh=False)
+        self._bar.set_postfix_str(format_logs(logs or {}), refresh=False)
         self._bar.update(batch + 1 - self._shown)
         self._shown = batch + 1
 
@@ -79,7 +80,7 @@ class ProgbarLogger(Callback):
         if self.verbose:
             steps = self.params.get("steps")
             per_step = f" - {1000 * seconds / steps:.0f}ms/step" if steps else ""
-            print(f"{self._epoch_label} - {seconds:.1f}s{per_step} - {_format(logs or {})}",
+            print(f"{self._epoch_label} - {seconds:.1f}s{per_step} - {format_logs(logs or {})}",
                   file=self._out(), flush=True)
 
     def on_train_end(self, logs=None):

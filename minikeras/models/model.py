@@ -14,6 +14,7 @@ from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from ..callbacks import Callback, CallbackList, History, ProgbarLogger
+from ..callbacks.progbar_logger import format_logs
 from ..layers.layer import Layer
 from . import validation as checks
 from .data_adapter import (RAN_OUT_MESSAGE, as_float32, get_data_adapter, is_iterator_input, to_array,
@@ -424,11 +425,8 @@ class Model(Layer):
             adapter.close()
         callback_list.on_test_end(logs)
         if verbose:
-            print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()), flush=True)
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+            print(format_logs(logs), flush=True)
+        return _result(logs, return_dict)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Outputs for ``x`` computed batch by batch into one preallocated array (Keras: ``Model.predict``).
@@ -490,7 +488,7 @@ class Model(Layer):
             self._train_step(as_float32(x), np.asarray(y), sw)
         finally:
             self._interrupt_guard.uninstall()
-        return self._batch_result(return_dict)
+        return _result(self._current_logs(), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) on one batch, without training."""
@@ -499,7 +497,7 @@ class Model(Layer):
         self._ensure_built(x)
         self.reset_metrics()
         self._test_step(as_float32(x), np.asarray(y), sample_weight)
-        return self._batch_result(return_dict)
+        return _result(self._current_logs(), return_dict)
 
     def predict_on_batch(self, x):
         """Outputs for one batch."""
@@ -508,13 +506,6 @@ class Model(Layer):
             raise ValueError("x is required: pass the input data as an array, got None")
         self._ensure_built(x)
         return self.call(as_float32(x), training=False)
-
-    def _batch_result(self, return_dict):
-        logs = self._current_logs()
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
 
     # -- saving (formats live in minikeras.saving) --------------------------------------------------
     def save(self, filepath, overwrite=True, **kwargs):
@@ -539,6 +530,14 @@ class Model(Layer):
         """The model's architecture as Keras's JSON (``keras.models.model_from_json`` reads it)."""
         from ..saving import to_json
         return to_json(self, **kwargs)
+
+
+def _result(logs, return_dict):
+    """What evaluate and *_on_batch return: the logs dict, the loss alone, or [loss, *metrics]."""
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
 
 
 def _as_list(value, argument):

@@ -217,13 +217,8 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ..layers import deserialize as deserialize_layer
-        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
-        for layer_config in config.get("layers", []):
-            model.add(deserialize_layer(layer_config, custom_objects))
-        if not model.built and config.get("build_input_shape"):
-            model.build(tuple(config["build_input_shape"]))
-        return model
+        from ..saving.serialization import sequential_from_config
+        return sequential_from_config(config, custom_objects, cls=cls)
 
 
 def _register_as_layer():

@@ -7,7 +7,7 @@ or runs a batch, so a rejected call leaves weights and optimizer state bit-ident
 """
 import numpy as np
 
-from .data_adapter import to_array
+from .data_adapter import is_on_disk, to_array
 
 # Rows are checked for NaN/inf in chunks of about this many elements: the reductions used
 # (min and max) allocate nothing, and a chunk bounds the temporary made to locate a bad value.
@@ -43,8 +43,7 @@ def check_finite(array, argument):
     datasets) is skipped too, since reading it fully here would double the I/O and pull
     the whole file into memory.
     """
-    if not isinstance(array, np.ndarray) or isinstance(array, np.memmap) or array.dtype.kind != "f" \
-            or array.size == 0:
+    if not isinstance(array, np.ndarray) or is_on_disk(array) or array.dtype.kind != "f" or array.size == 0:
         return
     rows = array.reshape(1, -1) if array.ndim == 0 else array
     step = max(_FINITE_CHUNK_ELEMENTS // max(rows[0].size, 1), 1)

@@ -9,6 +9,7 @@ import base64
 import builtins
 import json
 import marshal
+import math
 import types
 import warnings
 
@@ -128,7 +129,7 @@ def model_from_config(config, custom_objects=None, safe_mode=True, where="config
     with custom_object_scope(custom_objects):
         try:
             if class_name == "Sequential":
-                return _sequential_from_config(config.get("config"), custom_objects, where, limit)
+                return sequential_from_config(config.get("config"), custom_objects, where, limit)
             model = deserialize_layer(config, custom_objects)
         except (TypeError, KeyError, AttributeError, IndexError) as error:
             raise ValueError(f"{where}: invalid model config: {type(error).__name__}: {error}") from None
@@ -140,15 +141,18 @@ def model_from_config(config, custom_objects=None, safe_mode=True, where="config
     return model
 
 
-def _sequential_from_config(config, custom_objects, where, limit):
+def sequential_from_config(config, custom_objects=None, where="config", limit=math.inf, cls=None):
+    """A Sequential (of class ``cls``) from its config: layers are rebuilt and the whole
+    architecture checked (shapes, at most ``limit`` Dense parameters) before any weight is
+    allocated. ``Sequential.from_config`` and the file loaders both come here."""
     from ..models.sequential import Sequential
     if not isinstance(config, dict) or not isinstance(config.get("layers", []), list):
         raise ValueError(f"{where}: a Sequential config must be a dict with a 'layers' list")
     layers = []
     for index, layer_config in enumerate(config.get("layers", [])):
         if isinstance(layer_config, dict) and layer_config.get("class_name") == "Sequential":
-            layers.append(_sequential_from_config(layer_config.get("config"), custom_objects,
-                                                  f"{where} layer {index}", limit))
+            layers.append(sequential_from_config(layer_config.get("config"), custom_objects,
+                                                 f"{where} layer {index}", limit))
         else:
             layers.append(deserialize_layer(layer_config, custom_objects))
     shape = config.get("build_input_shape")
@@ -163,8 +167,8 @@ def _sequential_from_config(config, custom_objects, where, limit):
         shape = tuple(None if d is None else _as_int(d, "an input dimension", where) for d in shape)
         _check_parameter_count(layers, shape, where, limit)
     name = config.get("name")
-    model = Sequential(name=name if isinstance(name, str) and name else None,
-                       trainable=bool(config.get("trainable", True)))
+    model = (cls or Sequential)(name=name if isinstance(name, str) and name else None,
+                                trainable=bool(config.get("trainable", True)))
     for layer in layers:
         model.add(layer)
     if not model.built and shape is not None:
