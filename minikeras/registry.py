@@ -57,12 +57,6 @@ def _custom_lookup(name, custom_objects):
     return None
 
 
-def registered_name(obj):
-    """The name a custom object was registered under, or None for built-ins."""
-    target = obj if isinstance(obj, type) or callable(obj) and not hasattr(obj, "get_config") else type(obj)
-    return getattr(target, "_registered_name", None)
-
-
 class Registry:
     """The objects of one kind, by name, with helpful errors for unknown names."""
 
