@@ -14,6 +14,7 @@ class Variable:
         self.trainable = trainable
         self.regularizer = regularizer
         self.grad = None
+        self.packing = None
 
     @property
     def shape(self):
@@ -39,3 +40,45 @@ class Variable:
 
     def __repr__(self):
         return f"<Variable path={self.path} shape={self.shape} dtype=float32>"
+
+
+class Packing:
+    """Variables whose values and gradients are views into two flat float32 buffers.
+
+    Training packs a model's trainable variables so the optimizer updates every weight
+    with one pass of ufunc calls over ``values`` and ``grads``, instead of one per variable
+    (for small layers the per-call overhead costs more than the arithmetic). Each
+    variable keeps its shape: ``variable.value`` and ``variable.grad`` become reshaped
+    views of a slice of the buffers, so in-place writes by layers and ``assign`` reach them.
+    """
+
+    def __init__(self, variables):
+        self.variables = tuple(variables)
+        sizes = [v.value.size for v in self.variables]
+        self.bounds = list(zip(np.cumsum([0] + sizes[:-1]).tolist(), np.cumsum(sizes).tolist()))
+        total = sum(sizes)
+        self.values = np.empty(total, dtype=np.float32)
+        self.grads = np.zeros(total, dtype=np.float32)
+        self._value_views = self.views(self.values)
+        self._grad_views = self.views(self.grads)
+        for variable, value, grad in zip(self.variables, self._value_views, self._grad_views):
+            value[...] = variable.value
+            if variable.grad is not None:
+                grad[...] = variable.grad
+            variable.value, variable.grad, variable.packing = value, grad, self
+
+    def views(self, flat):
+        """Per-variable views (in the variables' shapes) of a flat array laid out like ``values``."""
+        return [flat[start:stop].reshape(v.value.shape) for v, (start, stop) in zip(self.variables, self.bounds)]
+
+    def intact(self, variables, grads=None):
+        """True when ``variables`` are exactly the packed ones and none of their value or
+        gradient arrays (nor ``grads``, when given) has been replaced by another array."""
+        if len(variables) != len(self.variables):
+            return False
+        for index, variable in enumerate(variables):
+            if (variable is not self.variables[index] or variable.value is not self._value_views[index]
+                    or variable.grad is not self._grad_views[index]
+                    or (grads is not None and grads[index] is not self._grad_views[index])):
+                return False
+        return True

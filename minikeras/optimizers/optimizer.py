@@ -109,6 +109,7 @@ class Optimizer:
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.iterations = 0
         self._slots = {}
+        self._flat_slots = {}
         self._tracked = []
 
     # -- learning rate -------------------------------------------------------------------
@@ -174,15 +175,42 @@ class Optimizer:
             raise ValueError(f"apply got {len(grads)} gradients for {len(variables)} variables")
         self.build(variables)
         lr = self.learning_rate
+        packing = variables[0].packing if variables else None
+        if packing is not None and self.clipnorm is None and packing.intact(variables, grads):
+            # One update over the flat buffers instead of one per variable: the same
+            # operations on every element, so the same result.
+            grads, variables, slots = [packing.grads], [packing.values], [self._packed_slots(packing)]
+        else:
+            slots = [self._slots[id(variable)] for variable in variables]
+            variables = [variable.value for variable in variables]
         grads = self._clip(grads)
-        for grad, variable in zip(grads, variables):
+        for grad, value, variable_slots in zip(grads, variables, slots):
             if grad is None:
                 continue
-            value = variable.value
             if self.weight_decay:
                 value *= np.float32(1 - lr * self.weight_decay)
-            self.update_step(grad, value, self._slots[id(variable)], lr)
+            self.update_step(grad, value, variable_slots, lr)
         self.iterations += 1
+
+    def _packed_slots(self, packing):
+        """Flat slot buffers laid out like ``packing.values``; each variable's slots become views of them.
+
+        Built on first use and rebuilt (copying the current slot values) when a slot array
+        of a packed variable has been replaced.
+        """
+        cached = self._flat_slots.get(id(packing))
+        if cached is not None and cached[0] is packing and all(
+                held is view for variable, views in zip(packing.variables, cached[2])
+                for held, view in zip(self._slots[id(variable)], views)):
+            return cached[1]
+        flat = [np.empty_like(packing.values) for _ in self.slot_names]
+        per_variable = list(zip(*[packing.views(f) for f in flat])) if flat else [()] * len(packing.variables)
+        for variable, views in zip(packing.variables, per_variable):
+            for view, held in zip(views, self._slots[id(variable)]):
+                view[...] = held
+            self._slots[id(variable)] = list(views)
+        self._flat_slots = {id(packing): (packing, flat, per_variable)}
+        return flat
 
     def apply_gradients(self, grads_and_vars):
         """Keras-style ``apply_gradients(zip(grads, variables))``."""
