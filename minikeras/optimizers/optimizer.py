@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from ..utils.errors import unexpected_keyword
-from . import schedules
+from . import blas_threads, schedules
 
 # Elementwise updates run over cache-sized pieces: each piece of every array an update reads
 # (weight, gradient, slots, one scratch buffer) is 512 KB, so they stay in the nearest caches
@@ -29,7 +29,7 @@ def _executor():
     with _pool_lock:
         if _pool is None or _pool._max_workers < UPDATE_THREADS - 1:
             _pool = ThreadPoolExecutor(max_workers=max(UPDATE_THREADS - 1, 1),
-                                       thread_name_prefix="minikeras-update")
+                                       thread_name_prefix=blas_threads.OWN_THREAD_PREFIX)
         return _pool
 
 
@@ -67,6 +67,7 @@ def elementwise(kernel, *arrays):
     # Split on piece boundaries; this thread takes the first share.
     pieces = -(-size // CHUNK)
     bounds = [min(size, (pieces * k // threads) * CHUNK) for k in range(threads + 1)]
+    blas_threads.release()
     pool = _executor()
     futures = [pool.submit(_run_pieces, kernel, flat, bounds[k], bounds[k + 1]) for k in range(1, threads)]
     _run_pieces(kernel, flat, bounds[0], bounds[1])
