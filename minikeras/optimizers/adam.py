@@ -3,19 +3,6 @@ import numpy as np
 
 from .optimizer import Optimizer, elementwise
 
-# Moments of weights whose gradient has become zero (dead ReLU units, always-blank input
-# pixels) decay geometrically into float32 denormals, which make sqrt and division several
-# times slower. Every FLUSH_EVERY steps they are set to zero. The update cannot tell: a
-# denormal v gives sqrt(v) < 1.1e-19, invisible next to epsilon, and a denormal m moves a
-# weight by less than 1e-30.
-FLUSH_EVERY = 64
-_TINY = np.finfo(np.float32).tiny
-
-
-def _flush_denormals(array, tmp):
-    np.abs(array, out=tmp)
-    np.copyto(array, 0, where=tmp < _TINY)
-
 
 class Adam(Optimizer):
     """Keras ``Adam``.
@@ -47,7 +34,6 @@ class Adam(Optimizer):
         one = np.float32(1)
         alpha = np.float32(lr) * np.sqrt(one - np.float32(self.beta_2) ** t) / (one - np.float32(self.beta_1) ** t)
         c1, c2, eps = np.float32(1 - self.beta_1), np.float32(1 - self.beta_2), np.float32(self.epsilon)
-        flush = (self.iterations + 1) % FLUSH_EVERY == 0
 
         def kernel(g, w, m, v, *rest):
             tmp = rest[-1]
@@ -58,9 +44,6 @@ class Adam(Optimizer):
             tmp -= v
             tmp *= c2
             v += tmp
-            if flush:
-                _flush_denormals(m, tmp)
-                _flush_denormals(v, tmp)
             if len(rest) == 2:               # amsgrad: the running maximum of v
                 np.maximum(rest[0], v, out=rest[0])
                 v = rest[0]

@@ -18,6 +18,14 @@ CHUNK = 131072
 # Two threads halve Adam's update of a 784x1024 kernel on an idle 2-core machine (1.8 ms -> 0.9 ms);
 # on a machine busy with other work they gain nothing, so set 1 there.
 PARALLEL_MIN = 2 * CHUNK
+# Slots of weights whose gradient has become zero (dead ReLU units, always-blank input pixels)
+# decay geometrically (momentum, moving averages) into float32 denormals, on which arithmetic
+# is many times slower: 3-5 % of the SGD momentum of an MNIST MLP's first layer is denormal after
+# an epoch. Every FLUSH_EVERY steps they are set to zero. No weight can tell: a denormal moves
+# a weight by less than 1e-30 (Adam: sqrt of a denormal velocity is < 1.1e-19, invisible next
+# to epsilon).
+FLUSH_EVERY = 64
+_TINY = np.finfo(np.float32).tiny
 UPDATE_THREADS = int(os.environ.get("MINIKERAS_UPDATE_THREADS", min(2, os.cpu_count() or 1)))
 _pool = None
 _pool_lock = threading.Lock()
@@ -45,6 +53,11 @@ def _run_pieces(kernel, arrays, start, stop):
     for begin in range(start, stop, CHUNK):
         end = min(begin + CHUNK, stop)
         kernel(*[a[begin:end] for a in arrays], tmp[:end - begin])
+
+
+def _flush_denormals(array, tmp):
+    np.abs(array, out=tmp)
+    np.copyto(array, 0, where=tmp < _TINY)
 
 
 def elementwise(kernel, *arrays):
@@ -192,6 +205,9 @@ class Optimizer:
                 value *= np.float32(1 - lr * self.weight_decay)
             self.update_step(grad, value, variable_slots, lr)
         self.iterations += 1
+        if self.iterations % FLUSH_EVERY == 0:
+            for slot in (s for variable_slots in slots for s in variable_slots):
+                elementwise(_flush_denormals, slot)
 
     def _packed_slots(self, packing):
         """Flat slot buffers laid out like ``packing.values``; each variable's slots become views of them.

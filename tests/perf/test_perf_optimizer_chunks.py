@@ -105,3 +105,22 @@ def test_adam_flushes_denormal_moments_without_changing_the_weights():
             assert not np.any((v != 0) & (np.abs(v) < tiny)), "a denormal velocity survived a flush"
     assert saw_denormal  # the test does reach the denormal range
     np.testing.assert_allclose(variable.value, _reference_adam(w, grads), rtol=1e-6)
+
+
+def test_sgd_momentum_flushes_denormals_without_changing_the_weights():
+    tiny = np.finfo(np.float32).tiny
+    grads = [np.full((4,), 1e-28, np.float32)] + [np.zeros((4,), np.float32)] * 300
+    opt = optimizers.SGD(learning_rate=0.5, momentum=0.9)
+    variable = Variable(np.full((4,), 0.5, np.float32), "w")
+    saw_denormal = False
+    reference_w, reference_m = np.float64(0.5), np.float64(0)
+    for g in grads:
+        opt.apply([g], [variable])
+        reference_m = 0.9 * reference_m - 0.5 * np.float64(g[0])
+        reference_w += reference_m
+        (m,) = opt.slots(variable)
+        saw_denormal |= bool(np.any((m != 0) & (np.abs(m) < tiny)))
+        if opt.iterations % 64 == 0:
+            assert not np.any((m != 0) & (np.abs(m) < tiny)), "a denormal momentum survived a flush"
+    assert saw_denormal
+    np.testing.assert_allclose(variable.value, reference_w, rtol=1e-7)
