@@ -210,24 +210,35 @@ def interleaved(runners, epochs, warmup):
 class HandLoop:
     """One MLP (ReLU hidden layers, softmax output, sparse cross-entropy) trained with plain NumPy.
 
-    Every buffer is allocated once; each step is matmuls plus in-place ufuncs. The optimizer
-    makes the usual per-operation passes over each whole weight array.
+    Every buffer is allocated once; each step is matmuls plus in-place ufuncs. All weights
+    live in one flat array (the layers' kernels and biases are views of it), and so do their
+    gradients and moments, so the optimizer makes its per-operation passes once per step over
+    all weights rather than once per weight array.
     """
 
     def __init__(self, hidden, batch, optimizer, seed=0):
         rng = np.random.default_rng(seed)
         sizes = (784,) + tuple(hidden) + (10,)
         self.sizes, self.batch, self.optimizer = sizes, batch, optimizer
-        self.W, self.b = [], []
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        shapes = [shape for fan_in, fan_out in zip(sizes[:-1], sizes[1:]) for shape in ((fan_in, fan_out), (fan_out,))]
+        total = sum(int(np.prod(shape)) for shape in shapes)
+        self.flat_params, self.flat_grads = np.zeros(total, np.float32), np.zeros(total, np.float32)
+        self.flat_m, self.flat_v = np.zeros(total, np.float32), np.zeros(total, np.float32)
+        self.flat_tmp = np.empty(total, np.float32)
+
+        def views(flat):
+            out, start = [], 0
+            for shape in shapes:
+                size = int(np.prod(shape))
+                out.append(flat[start:start + size].reshape(shape))
+                start += size
+            return out
+
+        self.params, self.grads = views(self.flat_params), views(self.flat_grads)
+        self.W, self.b = self.params[0::2], self.params[1::2]
+        for fan_in, fan_out, w in zip(sizes[:-1], sizes[1:], self.W):
             limit = np.sqrt(6 / (fan_in + fan_out))
-            self.W.append(rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32))
-            self.b.append(np.zeros(fan_out, np.float32))
-        self.params = [p for pair in zip(self.W, self.b) for p in pair]
-        self.grads = [np.zeros_like(p) for p in self.params]
-        self.tmp = [np.empty_like(p) for p in self.params]
-        self.m = [np.zeros_like(p) for p in self.params]
-        self.v = [np.zeros_like(p) for p in self.params]
+            w[...] = rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32)
         self.t = 0
         self.x = np.empty((batch, 784), np.float32)
         self.acts = [np.empty((batch, s), np.float32) for s in sizes[1:]]
@@ -281,26 +292,26 @@ class HandLoop:
             b1, b2 = ADAM["beta_1"], ADAM["beta_2"]
             alpha = np.float32(ADAM["learning_rate"] * np.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t))
             c1, c2, eps = np.float32(1 - b1), np.float32(1 - b2), np.float32(ADAM["epsilon"])
-            for w, g, m, v, t in zip(self.params, self.grads, self.m, self.v, self.tmp):
-                np.subtract(g, m, out=t)
-                t *= c1
-                m += t
-                np.multiply(g, g, out=t)
-                t -= v
-                t *= c2
-                v += t
-                np.sqrt(v, out=t)
-                t += eps
-                np.divide(m, t, out=t)
-                t *= alpha
-                w -= t
+            w, g, m, v, t = self.flat_params, self.flat_grads, self.flat_m, self.flat_v, self.flat_tmp
+            np.subtract(g, m, out=t)
+            t *= c1
+            m += t
+            np.multiply(g, g, out=t)
+            t -= v
+            t *= c2
+            v += t
+            np.sqrt(v, out=t)
+            t += eps
+            np.divide(m, t, out=t)
+            t *= alpha
+            w -= t
         else:
             lr, mom = np.float32(SGD["learning_rate"]), np.float32(SGD["momentum"])
-            for w, g, m in zip(self.params, self.grads, self.m):
-                m *= mom
-                np.multiply(g, lr, out=g)
-                m -= g
-                w += m
+            w, g, m = self.flat_params, self.flat_grads, self.flat_m
+            m *= mom
+            np.multiply(g, lr, out=g)
+            m -= g
+            w += m
 
     def epoch(self, X, Y, rng):
         order = rng.permutation(len(X))
