@@ -345,7 +345,7 @@ class Loss:
             values = values * weights
         if self.reduction in ("none", None):
             return values
-        total = np.sum(values, dtype=np.float64)
+        total = np.add.reduce(values, axis=None, dtype=np.float64)
         if self.reduction == "sum":
             return total
         if self.reduction == "mean_with_sample_weight" and sample_weight is not None:

@@ -88,7 +88,7 @@ class Dense(Layer):
             if self.use_bias:
                 if self.bias.grad is None:
                     self.bias.grad = np.empty_like(self.bias.value)
-                np.sum(g2, axis=0, out=self.bias.grad)
+                np.add.reduce(g2, axis=0, out=self.bias.grad)
         if not self.input_grad_needed:
             return None
         return grad @ kernel.T

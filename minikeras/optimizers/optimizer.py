@@ -123,7 +123,7 @@ class Optimizer:
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.iterations = 0
         self._slots = {}
-        self._flat_slots = {}
+        self._flat_slots = None
         self._tracked = []
 
     # -- learning rate -------------------------------------------------------------------
@@ -187,7 +187,6 @@ class Optimizer:
         grads = list(grads)
         if len(grads) != len(variables):
             raise ValueError(f"apply got {len(grads)} gradients for {len(variables)} variables")
-        self.build(variables)
         lr = self.learning_rate
         packing = variables[0].packing if variables else None
         if packing is not None and self.clipnorm is None and packing.intact(variables, grads):
@@ -195,6 +194,7 @@ class Optimizer:
             # operations on every element, so the same result.
             grads, variables, slots = [packing.grads], [packing.values], [self._packed_slots(packing)]
         else:
+            self.build(variables)
             slots = [self._slots[id(variable)] for variable in variables]
             variables = [variable.value for variable in variables]
         grads = self._clip(grads)
@@ -212,21 +212,20 @@ class Optimizer:
     def _packed_slots(self, packing):
         """Flat slot buffers laid out like ``packing.values``; each variable's slots become views of them.
 
-        Built on first use and rebuilt (copying the current slot values) when a slot array
-        of a packed variable has been replaced.
+        Built (copying the current slot values) the first time a packing is seen; only this
+        method replaces the slot arrays of variables that already have slots.
         """
-        cached = self._flat_slots.get(id(packing))
-        if cached is not None and cached[0] is packing and all(
-                held is view for variable, views in zip(packing.variables, cached[2])
-                for held, view in zip(self._slots[id(variable)], views)):
+        cached = self._flat_slots
+        if cached is not None and cached[0] is packing:
             return cached[1]
+        self.build(packing.variables)
         flat = [np.empty_like(packing.values) for _ in self.slot_names]
         per_variable = list(zip(*[packing.views(f) for f in flat])) if flat else [()] * len(packing.variables)
         for variable, views in zip(packing.variables, per_variable):
             for view, held in zip(views, self._slots[id(variable)]):
                 view[...] = held
             self._slots[id(variable)] = list(views)
-        self._flat_slots = {id(packing): (packing, flat, per_variable)}
+        self._flat_slots = (packing, flat)
         return flat
 
     def apply_gradients(self, grads_and_vars):
