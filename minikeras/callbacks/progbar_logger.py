@@ -1,13 +1,55 @@
-"""The progress display: a tqdm bar per epoch, or one line per epoch."""
+"""The progress display: a tqdm bar per epoch, or Keras's summary line per epoch."""
 import sys
 import time
 
 from .callback import Callback
 
+BAR = "\u2501" * 20  # the finished bar of Keras's final line (Keras colours it; we print it plain)
 
-def format_logs(logs):
-    """``loss: 0.2602 - accuracy: 0.9240``: the numeric entries of ``logs``, Keras-style."""
-    return " - ".join(f"{key}: {value:.4f}" for key, value in logs.items() if _is_number(value))
+
+def format_logs(logs, verbose=1):
+    """``loss: 0.2602 - accuracy: 0.9240``: the numeric entries of ``logs``, as Keras's Progbar
+    writes them (4 decimals, or 4 significant digits in exponent form for values of at most
+    1e-3: in absolute value with ``verbose=1``, signed with ``verbose=2``, as Keras does)."""
+    parts = []
+    for key, value in logs.items():
+        if not _is_number(value):
+            continue
+        value = float(value)
+        small = (abs(value) if verbose == 1 else value) <= 1e-3
+        parts.append(f"{key}: {value:.4e}" if small else f"{key}: {value:.4f}")
+    return " - ".join(parts)
+
+
+def summary_line(steps, seconds, logs, verbose, stream=None):
+    """Keras's last line for an epoch or an evaluation:
+    ``1875/1875 - 3s - 2ms/step - loss: ...`` (``verbose=2``) or
+    ``1875/1875 ━━━━ 3s 2ms/step - loss: ...`` (``verbose=1``; ``====`` where ``stream``
+    cannot encode the bar character)."""
+    count = f"{steps}/{steps}" if steps else "?"
+    per_step = _format_step_time(seconds / steps if steps else 0)
+    metrics = format_logs(logs, verbose)
+    if verbose == 1:
+        line = f"{count} {_bar(stream or sys.stdout)} {seconds:.0f}s {per_step}"
+    else:
+        line = f"{count} - {seconds:.0f}s - {per_step}"
+    return f"{line} - {metrics}" if metrics else line
+
+
+def _bar(stream):
+    try:
+        BAR.encode(getattr(stream, "encoding", None) or "utf-8")
+        return BAR
+    except (UnicodeEncodeError, LookupError):
+        return "=" * len(BAR)
+
+
+def _format_step_time(seconds):
+    if seconds >= 1 or seconds == 0:
+        return f"{seconds:.0f}s/step"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.0f}ms/step"
+    return f"{seconds * 1e6:.0f}us/step"
 
 
 def _is_number(value):
@@ -21,11 +63,13 @@ def _is_number(value):
 class ProgbarLogger(Callback):
     """Shows training progress as Keras does.
 
-    ``verbose=1``: a tqdm bar per epoch counting steps, with the running loss and metrics,
-    redrawn a few times a second (never every step); at the epoch's end it gives way to the
-    epoch's summary line (time, loss, metrics, validation metrics). ``verbose=2``, or
-    ``verbose=1`` when the output is not a terminal: the summary line alone, so a log file
-    of a 100-epoch run has 100 lines.
+    Each epoch starts with Keras's ``Epoch 3/10`` line (when there is more than one epoch)
+    and ends with Keras's summary line: steps, seconds, time per step, loss, metrics and
+    validation metrics. ``verbose=1`` on a terminal: in between, a tqdm bar counting steps
+    with the running loss and metrics, redrawn a few times a second (never every step), which
+    gives way to the summary line. ``verbose=2``, or ``verbose=1`` when the output is not a
+    terminal (where Keras would print a line every 0.05 s): the two lines alone, so a log
+    file of a 100-epoch run has 200 lines.
     """
 
     def __init__(self, verbose=1, stream=None, refresh_seconds=0.25):
@@ -48,14 +92,16 @@ class ProgbarLogger(Callback):
         return bool(isatty and isatty())
 
     def on_epoch_begin(self, epoch, logs=None):
+        epochs = self.params.get("epochs")
+        if self.verbose and epochs and epochs > 1:
+            print(f"Epoch {epoch + 1}/{epochs}", file=self._out(), flush=True)
         self._epoch_start = time.perf_counter()
-        self._epoch_label = f"Epoch {epoch + 1}/{self.params.get('epochs')}"
         self._bar = None
         if self._use_bar():
             from tqdm import tqdm
             # leave=False: at the epoch's end the bar gives way to the full summary line, which a
             # terminal wraps instead of cutting the validation metrics off at its width.
-            self._bar = tqdm(total=self.params.get("steps"), desc=self._epoch_label, unit="step",
+            self._bar = tqdm(total=self.params.get("steps"), unit="step",
                              file=self._out(), dynamic_ncols=True, leave=False,
                              mininterval=self.refresh_seconds)
             self._shown = 0
@@ -68,7 +114,7 @@ class ProgbarLogger(Callback):
         if now < self._next_refresh:
             return
         self._next_refresh = now + self.refresh_seconds
-        self._bar.set_postfix_str(format_logs(logs or {}), refresh=False)
+        self._bar.set_postfix_str(format_logs(logs or {}, 1), refresh=False)
         self._bar.update(batch + 1 - self._shown)
         self._shown = batch + 1
 
@@ -78,9 +124,8 @@ class ProgbarLogger(Callback):
             self._bar.close()
             self._bar = None
         if self.verbose:
-            steps = self.params.get("steps")
-            per_step = f" - {1000 * seconds / steps:.0f}ms/step" if steps else ""
-            print(f"{self._epoch_label} - {seconds:.1f}s{per_step} - {format_logs(logs or {})}",
+            verbose = 1 if self._use_bar() else 2
+            print(summary_line(self.params.get("steps"), seconds, logs or {}, verbose, self._out()),
                   file=self._out(), flush=True)
 
     def on_train_end(self, logs=None):

@@ -5,6 +5,7 @@ One training step is: forward (layers keep what backward needs) → loss value a
 reverse → regularizer gradients → one in-place optimizer update. Callbacks see epoch and
 batch ends through one CallbackList; the loop itself prints nothing.
 """
+import time
 import warnings
 from collections.abc import Mapping
 
@@ -14,7 +15,7 @@ from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from ..callbacks import Callback, CallbackList, History, ProgbarLogger
-from ..callbacks.progbar_logger import format_logs
+from ..callbacks.progbar_logger import summary_line
 from ..layers.layer import Layer
 from ..variable import Packing
 from . import validation as checks
@@ -419,13 +420,14 @@ class Model(Layer):
         self._ensure_built(adapter.peek()[0])
         callback_list = CallbackList(callbacks, model=self)
         callback_list.on_test_begin()
+        start = time.perf_counter()
         try:
             logs = self._evaluate_adapter(adapter, callback_list) or self._current_logs()
         finally:
             adapter.close()
         callback_list.on_test_end(logs)
         if verbose:
-            print(format_logs(logs), flush=True)
+            print(summary_line(adapter.steps, time.perf_counter() - start, logs, verbose), flush=True)
         return _result(logs, return_dict)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):

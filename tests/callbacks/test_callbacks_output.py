@@ -1,5 +1,7 @@
 """What fit prints (verbose 0/1/2/"auto") and the training-curve PNG."""
+import contextlib
 import io
+import re
 import struct
 import sys
 
@@ -16,15 +18,85 @@ def test_verbose_0_prints_nothing(spiral, classifier, capsys):
     assert capsys.readouterr().out == ""
 
 
+# Keras 3's lines: "Epoch 3/100", then "4/4 - 0s - 2ms/step - accuracy: 0.5000 - loss: ..."
+EPOCH_LINE = re.compile(r"^Epoch (\d+)/(\d+)$")
+SUMMARY_LINE = re.compile(r"^(\d+)/(\d+) - \d+s - \d+(s|ms|us)/step( - [a-z_]+: -?\d\.\d{4}(e[-+]\d\d)?|"
+                          r" - [a-z_]+: \d+\.\d{4})+$")
+
+
 @pytest.mark.parametrize("verbose", [2, 1, "auto"])
-def test_one_line_per_epoch_when_not_a_terminal(spiral, classifier, capsys, verbose):
-    """verbose=2 always, and verbose=1/"auto" when stdout is not a terminal (a log file, CI): 100 epochs, 100 lines."""
+def test_two_lines_per_epoch_when_not_a_terminal(spiral, classifier, capsys, verbose):
+    """verbose=2 always, and verbose=1/"auto" when stdout is not a terminal (a log file, CI):
+    Keras's epoch line and summary line, so 100 epochs give 200 lines."""
     x, y = spiral
     classifier().fit(x[:64], y[:64], epochs=100, batch_size=16, validation_data=(x[:16], y[:16]), verbose=verbose)
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 100
-    assert lines[0].startswith("Epoch 1/100") and lines[-1].startswith("Epoch 100/100")
-    assert all(" - loss: " in line and " - val_loss: " in line and "accuracy: " in line for line in lines)
+    assert len(lines) == 200
+    assert lines[0] == "Epoch 1/100" and lines[-2] == "Epoch 100/100"
+    for header, summary in zip(lines[0::2], lines[1::2]):
+        assert EPOCH_LINE.match(header), header
+        assert SUMMARY_LINE.match(summary), summary
+        assert summary.startswith("4/4 - ")
+        assert " - loss: " in summary and " - val_loss: " in summary and "accuracy: " in summary
+
+
+def test_one_epoch_prints_no_epoch_line_and_evaluate_prints_the_summary(spiral, classifier, capsys):
+    x, y = spiral
+    model = classifier()
+    model.fit(x[:64], y[:64], epochs=1, batch_size=16, verbose=2)
+    model.evaluate(x[:64], y[:64], batch_size=32, verbose=2)
+    model.evaluate(x[:64], y[:64], batch_size=32, verbose=1)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3, lines
+    assert SUMMARY_LINE.match(lines[0]) and lines[0].startswith("4/4 - ")
+    assert SUMMARY_LINE.match(lines[1]) and lines[1].startswith("2/2 - ")
+    assert lines[2].startswith("2/2 \u2501\u2501") and " - loss: " in lines[2]
+
+
+def test_small_values_are_written_as_keras_writes_them():
+    line = progbar_logger.summary_line(10, 2.5, {"loss": 0.5, "lr": 1e-4, "neg": -0.5}, verbose=2)
+    assert line == "10/10 - 2s - 250ms/step - loss: 0.5000 - lr: 1.0000e-04 - neg: -5.0000e-01"
+    line = progbar_logger.summary_line(10, 0.004, {"loss": 0.5, "neg": -0.5}, verbose=1)
+    assert line == "10/10 " + "\u2501" * 20 + " 0s 400us/step - loss: 0.5000 - neg: -0.5000"
+
+
+def test_the_lines_match_real_keras(tmp_path):
+    """The same fit and evaluate in Keras 3 (JAX backend) print lines of the same form."""
+    import os
+    import subprocess
+    import textwrap
+    python = os.environ.get("MINIKERAS_KERAS_PYTHON") or sys.executable
+    script = textwrap.dedent("""
+        import numpy as np, keras
+        keras.utils.set_random_seed(0)
+        x = np.random.default_rng(0).standard_normal((64, 4)).astype("float32"); y = x[:, :2] * 2
+        m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]); m.compile("adam", "mse", metrics=["mae"])
+        m.fit(x, y, epochs=2, batch_size=16, verbose=2, validation_split=0.25)
+        m.evaluate(x, y, batch_size=32, verbose=2)
+    """)
+    try:
+        result = subprocess.run([python, "-c", script], capture_output=True, text=True, timeout=300,
+                                env={**os.environ, "KERAS_BACKEND": "jax"})
+    except (OSError, subprocess.TimeoutExpired):
+        pytest.skip("no Keras interpreter")
+    if result.returncode != 0:
+        pytest.skip(f"Keras with jax is not available: {result.stderr.strip().splitlines()[-1:]}")
+    keras_lines = result.stdout.splitlines()
+
+    x = np.random.default_rng(0).standard_normal((64, 4)).astype("float32")
+    y = x[:, :2] * 2
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    model.compile("adam", "mse", metrics=["mae"])
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        model.fit(x, y, epochs=2, batch_size=16, verbose=2, validation_split=0.25)
+        model.evaluate(x, y, batch_size=32, verbose=2)
+    ours = out.getvalue().splitlines()
+
+    def shape(line):  # numbers and time units replaced, the words and separators kept
+        line = re.sub(r"\d+(s|ms|us)/step", "T/step", line)
+        return re.sub(r"-?\d+(\.\d+)?(e[-+]\d+)?", "N", line)
+    assert [shape(line) for line in ours] == [shape(line) for line in keras_lines], (ours, keras_lines)
 
 
 def test_bad_verbose_is_refused(spiral, classifier):
