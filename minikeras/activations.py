@@ -216,6 +216,145 @@ def exponential(x):
     return np.exp(x)
 
 
+# -- Keras 3's newer activations -----------------------------------------------------------------
+
+def _celu_backward(g, x, y, alpha=1.0):
+    return g * np.where(x > 0, 1, np.exp(np.minimum(x, 0) / alpha)).astype(g.dtype, copy=False)
+
+
+@_activation(backward=_celu_backward)
+def celu(x, alpha=1.0):
+    """Continuously differentiable ELU: max(x, 0) + alpha * (exp(min(x, 0) / alpha) - 1)."""
+    return (np.maximum(x, 0) + alpha * np.expm1(np.minimum(x, 0) / alpha)).astype(x.dtype, copy=False)
+
+
+def _glu_halves(x, axis):
+    if x.shape[axis] % 2:
+        raise ValueError(f"glu needs an even size along axis {axis}, got input shape {x.shape}")
+    return np.split(x, 2, axis=axis)
+
+
+def _glu_backward(g, x, y, axis=-1):
+    a, b = _glu_halves(x, axis)
+    s = sigmoid(b)
+    # y = a * s(b): dy/da = s(b), dy/db = a * s(b) * (1 - s(b))
+    return np.concatenate([g * s, g * a * s * (1 - s)], axis=axis)
+
+
+@_activation(backward=_glu_backward)
+def glu(x, axis=-1):
+    """Gated linear unit: ``a * sigmoid(b)`` where ``a, b`` are the two halves of ``x`` along
+    ``axis``, so the output is half as wide along ``axis`` (the size there must be even)."""
+    a, b = _glu_halves(x, axis)
+    return (a * sigmoid(b)).astype(x.dtype, copy=False)
+
+
+@_activation(backward=lambda g, x, y, threshold=0.5: g * (np.abs(x) > threshold))
+def hard_shrink(x, threshold=0.5):
+    """x where |x| > threshold, else 0."""
+    return np.where(np.abs(x) > threshold, x, 0).astype(x.dtype, copy=False)
+
+
+@_activation(backward=lambda g, x, y: g * ((x > -1) & (x < 1)))
+def hard_tanh(x):
+    """clip(x, -1, 1)."""
+    return np.clip(x, -1, 1).astype(x.dtype, copy=False)
+
+
+@_activation(backward=lambda g, x, y: g * sigmoid(-x))
+def log_sigmoid(x):
+    """log(sigmoid(x)) = -softplus(-x), finite for any x."""
+    return -softplus(-x)
+
+
+def _mish_backward(g, x, y):
+    t = np.tanh(softplus(x))
+    # d/dx x * tanh(sp(x)) = t + x * (1 - t^2) * sp'(x), and sp' = sigmoid
+    return g * (t + x * (1 - t * t) * sigmoid(x))
+
+
+@_activation(backward=_mish_backward)
+def mish(x):
+    """x * tanh(softplus(x))."""
+    return x * np.tanh(softplus(x))
+
+
+@_activation(backward=lambda g, x, y, threshold=0.5: g * (np.abs(x) > threshold))
+def soft_shrink(x, threshold=0.5):
+    """x - threshold where x > threshold, x + threshold where x < -threshold, else 0."""
+    return np.where(x > threshold, x - threshold, np.where(x < -threshold, x + threshold, 0)) \
+        .astype(x.dtype, copy=False)
+
+
+@_activation(backward=lambda g, x, y: g * np.clip((x + 1) / 2, 0, 1).astype(x.dtype, copy=False))
+def sparse_plus(x):
+    """0 for x <= -1, (x + 1)^2 / 4 for -1 < x < 1, x for x >= 1 (a smooth-at-the-joins relu)."""
+    return np.where(x <= -1, 0, np.where(x < 1, np.square(x + 1) / 4, x)).astype(x.dtype, copy=False)
+
+
+@_activation(backward=lambda g, x, y: g * (((x > -1) & (x < 1)) / np.float32(2)).astype(x.dtype))
+def sparse_sigmoid(x):
+    """clip((x + 1) / 2, 0, 1)."""
+    return np.clip((x + 1) / 2, 0, 1).astype(x.dtype, copy=False)
+
+
+def _sparsemax_backward(g, x, y, axis=-1):
+    # On the support S (y > 0) the Jacobian is I - 1 1^T / |S|; zero off it.
+    s = (y > 0).astype(g.dtype)
+    mean = np.sum(g * s, axis=axis, keepdims=True) / np.sum(s, axis=axis, keepdims=True)
+    return s * (g - mean)
+
+
+@_activation(backward=_sparsemax_backward)
+def sparsemax(x, axis=-1):
+    """Euclidean projection of ``x`` onto the probability simplex along ``axis`` (Martins &
+    Astudillo 2016): max(x - tau, 0), with tau chosen so each slice sums to 1.
+
+    Differs from Keras 3.15, whose tau sums every cumulative sum in the support instead of
+    taking the k-th one (keras-team/keras#23425, fixed by #23469): both agree only when a
+    single element is in the support.
+    """
+    z = -np.sort(-x, axis=axis)
+    cumsum = np.cumsum(z, axis=axis)
+    shape = [1] * x.ndim
+    shape[axis] = -1
+    r = np.arange(1, x.shape[axis] + 1, dtype=x.dtype).reshape(shape)
+    k = np.sum(z - (cumsum - 1) / r > 0, axis=axis, keepdims=True)
+    tau = (np.take_along_axis(cumsum, k - 1, axis=axis) - 1) / k
+    return np.maximum(x - tau.astype(x.dtype, copy=False), 0)
+
+
+def _squareplus_backward(g, x, y, b=4):
+    # d/dx (x + r) / 2 with r = sqrt(x^2 + b) is (1 + x / r) / 2 = y / r; r = 2 * hypot(x/2, sqrt(b)/2)
+    return g * (y / (2 * np.hypot(x / 2, np.sqrt(np.asarray(b, x.dtype)) / 2)))
+
+
+@_activation(backward=_squareplus_backward)
+def squareplus(x, b=4):
+    """(x + sqrt(x^2 + b)) / 2.
+
+    Written as (b / 4) / (h - x / 2) for x < 0, with h = hypot(x, sqrt(b)) / 2, so it keeps
+    float32 precision for large negative x and nothing overflows for any finite x (Keras's
+    direct formula returns 0 at x = -1e4, where the value is 1e-4, and inf beyond |x| ~ 1.8e19).
+    """
+    half_x = x / 2
+    h = np.hypot(half_x, np.sqrt(np.asarray(b, x.dtype)) / 2)
+    return np.where(x >= 0, half_x + h, (b / 4) / (h - np.minimum(half_x, 0))).astype(x.dtype, copy=False)
+
+
+@_activation(backward=lambda g, x, y: g * np.square(np.tanh(x)))
+def tanh_shrink(x):
+    """x - tanh(x)."""
+    return x - np.tanh(x)
+
+
+@_activation(backward=lambda g, x, y, threshold, default_value: g * (x > threshold))
+def threshold(x, threshold, default_value):
+    """x where x > threshold, else ``default_value`` (both arguments required, as in Keras, so a
+    layer cannot use it by name alone)."""
+    return np.where(x > threshold, x, default_value).astype(x.dtype, copy=False)
+
+
 def get(identifier):
     """Resolve an activation name, config or callable (None means ``linear``)."""
     if identifier is None:
@@ -274,3 +413,19 @@ def in_place(activation):
     """
     return _IN_PLACE.get(activation)
 
+
+def output_shape(activation, input_shape):
+    """The shape ``activation`` gives an input of ``input_shape`` when a layer applies it with
+    its default arguments: the same shape, except ``glu``, which halves the last axis.
+
+    Keras's Dense and Activation report the input shape even for glu (``Dense(4,
+    activation="glu")`` says ``(None, 4)`` and returns 2 columns); minikeras reports the width
+    the layer really returns, so the next layer is built for it.
+    """
+    shape = tuple(input_shape)
+    if activation is not glu or shape[-1] is None:
+        return shape
+    if shape[-1] % 2:
+        raise ValueError(f"activation 'glu' halves the last axis, so it needs an even size there, "
+                         f"got shape {shape}")
+    return shape[:-1] + (shape[-1] // 2,)

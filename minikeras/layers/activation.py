@@ -11,6 +11,9 @@ class Activation(Layer):
         self.activation = activations.get(activation)
         self._cache = None
 
+    def compute_output_shape(self, input_shape):
+        return activations.output_shape(self.activation, input_shape)
+
     def call(self, x, training=False):
         y = self.activation(x)
         if training:

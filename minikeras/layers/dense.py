@@ -22,8 +22,12 @@ class Dense(Layer):
                                 ("kernel_constraint", kernel_constraint), ("bias_constraint", bias_constraint)):
             if value is not None:
                 raise ValueError(f"Dense {argument} is not supported by minikeras, got {value!r}")
+        activation = activations.get(activation)
+        if activation is activations.glu and units % 2:
+            raise ValueError(f"Dense units must be even with activation 'glu' (it returns the first "
+                             f"half gated by the second), got units={units}")
         self.units = int(units)
-        self.activation = activations.get(activation)
+        self.activation = activation
         self._activation_backward = None
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -45,7 +49,9 @@ class Dense(Layer):
         self.built = True
 
     def compute_output_shape(self, input_shape):
-        return tuple(input_shape[:-1]) + (self.units,)
+        """``(..., units)``, or ``(..., units // 2)`` with ``glu`` (Keras reports ``units`` there
+        but returns ``units // 2`` columns)."""
+        return activations.output_shape(self.activation, tuple(input_shape[:-1]) + (self.units,))
 
     def call(self, x, training=False):
         kernel = self.kernel.value

@@ -14,7 +14,9 @@ RNG = np.random.default_rng(5)
 # -- activations ----------------------------------------------------------------------------------
 ACTIVATION_NAMES = ["relu", "sigmoid", "tanh", "softmax", "linear", "leaky_relu", "elu", "selu", "gelu",
                     "softplus", "softsign", "swish", "silu", "hard_sigmoid", "hard_silu", "hard_swish", "relu6",
-                    "exponential", "log_softmax"]
+                    "exponential", "log_softmax", "celu", "glu", "hard_shrink", "hard_tanh", "log_sigmoid", "mish",
+                    "soft_shrink", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "tanh_shrink",
+                    "threshold"]
 # Keras serializes by the function's own name: the aliases swish / hard_swish come back as silu / hard_silu.
 KERAS_SERIALIZED = {"swish": "silu", "hard_swish": "hard_silu"}
 

@@ -50,6 +50,12 @@ ACTIVATION_CASES = [
     ("exponential", {}, []),
     ("relu", {"negative_slope": 0.1}, [0.0]), ("relu", {"max_value": 1.5}, [0.0, 1.5]),
     ("relu", {"threshold": 0.5}, [0.5]),
+    ("celu", {}, []), ("celu", {"alpha": 0.5}, []), ("hard_shrink", {}, [-0.5, 0.5]),
+    ("hard_shrink", {"threshold": 1.0}, [-1.0, 1.0]), ("hard_tanh", {}, [-1.0, 1.0]), ("log_sigmoid", {}, []),
+    ("mish", {}, []), ("soft_shrink", {}, [-0.5, 0.5]), ("soft_shrink", {"threshold": 1.0}, [-1.0, 1.0]),
+    ("sparse_plus", {}, [-1.0, 1.0]), ("sparse_sigmoid", {}, [-1.0, 1.0]), ("squareplus", {}, []),
+    ("squareplus", {"b": 1}, []), ("tanh_shrink", {}, []),
+    ("threshold", {"threshold": 0.5, "default_value": -1.0}, [0.5]),
 ]
 
 
@@ -70,13 +76,24 @@ def test_softmax_gradient_on_every_axis(name, axis):
     check_activation_gradient(activations.get(name), x, axis=axis)
 
 
+@pytest.mark.parametrize("name", ["glu", "sparsemax"])
+@pytest.mark.parametrize("axis", [-1, 0, 1, 2])
+def test_axis_activation_gradient_on_every_axis(name, axis):
+    # glu halves the axis (even sizes); sparsemax at scale 0.5 keeps 1 to 4 elements in the support
+    x = RNG.normal(scale=0.5, size=(4, 6, 2))
+    check_activation_gradient(activations.get(name), x, axis=axis)
+
+
 # -- layers ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("activation", [None, "relu", "sigmoid", "tanh", "softmax", "linear", "leaky_relu",
                                         "elu", "selu", "gelu", "softplus", "softsign", "swish", "silu",
-                                        "hard_sigmoid", "hard_silu", "relu6", "exponential", "log_softmax"])
+                                        "hard_sigmoid", "hard_silu", "relu6", "exponential", "log_softmax",
+                                        "celu", "glu", "hard_shrink", "hard_tanh", "log_sigmoid", "mish",
+                                        "soft_shrink", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus",
+                                        "tanh_shrink"])
 def test_dense_gradients_with_each_activation(activation):
-    layer = layers.Dense(3, activation=activation, bias_initializer="random_normal")
+    layer = layers.Dense(4 if activation == "glu" else 3, activation=activation, bias_initializer="random_normal")
     layer.build_for((None, 5))
     x = RNG.normal(scale=0.7, size=(4, 5))
     if activation in ("relu", "leaky_relu", "elu", "selu", "hard_sigmoid", "hard_silu", "relu6", "softsign"):
