@@ -83,6 +83,14 @@ def _models():
         "sgd_nesterov": (keras.Sequential([keras.Input((4, 3)), L.Flatten(), L.Dense(4, activation="relu"),
                                            L.Dense(3, activation="softmax")]),
                          optimizers.SGD(0.05, momentum=0.9, nesterov=True), None),
+        # Keras's newer elementwise activations, by name (glu and sparsemax differ on purpose:
+        # tests/core/test_core_activations_more.py)
+        "newer_activations": (keras.Sequential(
+            [keras.Input((4, 3)), L.Flatten()]
+            + [L.Dense(6, activation=name) for name in ("celu", "hard_shrink", "hard_tanh", "log_sigmoid", "mish",
+                                                        "soft_shrink", "sparse_plus", "sparse_sigmoid",
+                                                        "squareplus", "tanh_shrink")]
+            + [L.Dense(3, activation="softmax")]), optimizers.Adam(0.01), None),
     }
 
 
