@@ -139,7 +139,7 @@ class Model(Layer):
                 name = f"{name}_{counts[name] - 1}"
             else:
                 counts[name] = 1
-            logs[name] = float(metric.result())
+            logs[name] = _log_value(metric.result())
         for metric in self._weighted_metrics:
             name = metric.name
             if name in counts:
@@ -148,7 +148,7 @@ class Model(Layer):
                     counts[name] += 1
                     name = f"{name}_{counts[name] - 1}"
             counts.setdefault(name, 1)
-            logs[name] = float(metric.result())
+            logs[name] = _log_value(metric.result())
         return logs
 
     # -- one step -------------------------------------------------------------------------------
@@ -532,6 +532,11 @@ class Model(Layer):
         """The model's architecture as Keras's JSON (``keras.models.model_from_json`` reads it)."""
         from ..saving import to_json
         return to_json(self, **kwargs)
+
+
+def _log_value(result):
+    """A metric's result as logged: a float, or an array for per-class results (as Keras logs them)."""
+    return float(result) if np.ndim(result) == 0 else np.asarray(result)
 
 
 def _result(logs, return_dict):

@@ -1,0 +1,50 @@
+"""Streaming metrics (Keras: ``keras.metrics``): ``update_state`` per batch, ``result`` at any time.
+
+One module per family: base (Metric, Mean, Sum, MeanMetricWrapper), accuracy, regression,
+loss_metrics (cross-entropies, divergences, hinges), confusion (counts, Precision, Recall, AUC),
+f_score. Names resolve as Keras 3's ``keras.metrics.get`` resolves them (class name, its
+snake_case, and the aliases ``mse``, ``mae``, ``mape``, ``msle``, ``bce``); in
+``compile(metrics=[...])`` a metric given by string is logged under that string.
+"""
+from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
+                       SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, _ResolvedAccuracy, accuracy,
+                       binary_accuracy, categorical_accuracy, resolve_accuracy, sparse_categorical_accuracy,
+                       sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
+from .base import Mean, MeanMetricWrapper, Metric, Sum
+from .base import registry as _registry
+from .confusion import AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives
+from .f_score import F1Score, FBetaScore
+from .loss_metrics import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge, Hinge, KLDivergence,
+                           Poisson, SparseCategoricalCrossentropy, SquaredHinge)
+from .regression import (CosineSimilarity, LogCoshError, MeanAbsoluteError, MeanAbsolutePercentageError,
+                         MeanSquaredError, MeanSquaredLogarithmicError, R2Score, RootMeanSquaredError)
+
+
+def get(identifier):
+    """Resolve a metric name, config, instance or function (Keras: ``keras.metrics.get``)."""
+    return _registry.get(identifier)
+
+
+def to_metric(identifier):
+    """A streaming ``Metric`` named as Keras names it in the logs, for ``compile(metrics=...)``."""
+    if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
+        return _ResolvedAccuracy(name=identifier)
+    if isinstance(identifier, Metric):
+        return identifier
+    obj = _registry.get(identifier)
+    if isinstance(obj, Metric):
+        if isinstance(identifier, str):
+            obj.name = identifier
+        return obj
+    if callable(obj):
+        name = identifier if isinstance(identifier, str) else getattr(obj, "__name__", "metric")
+        return MeanMetricWrapper(obj, name=name)
+    raise TypeError(f"Could not interpret metric {identifier!r}")
+
+
+def serialize(metric):
+    return _registry.serialize(metric)
+
+
+def deserialize(config, custom_objects=None):
+    return _registry.get(config, custom_objects)

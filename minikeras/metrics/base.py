@@ -1,0 +1,156 @@
+"""The streaming metric base: ``update_state`` per batch, ``result`` at any time, ``reset_state``.
+
+State is a few float64 totals (or count arrays of a fixed size), so evaluating on any number
+of rows uses constant memory. ``Mean`` and ``Sum`` reduce given values; ``MeanMetricWrapper``
+averages a per-sample function, which is how every loss-style metric is made.
+"""
+import numpy as np
+
+from ..registry import Registry
+
+registry = Registry("metric")
+
+
+class Metric:
+    """Base class of streaming metrics (Keras: ``keras.metrics.Metric``)."""
+
+    def __init__(self, name=None, dtype=None):
+        from ..utils.naming import to_snake_case
+        self.name = name or to_snake_case(type(self).__name__)
+        self.reset_state()
+
+    def reset_state(self):
+        raise NotImplementedError
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        raise NotImplementedError
+
+    def result(self):
+        raise NotImplementedError
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """Update with one batch and return the running result (as Keras's stateful call)."""
+        self.update_state(y_true, y_pred, sample_weight)
+        return self.result()
+
+    def get_config(self):
+        return {"name": self.name, "dtype": "float32"}
+
+    @classmethod
+    def from_config(cls, config):
+        config = {k: v for k, v in config.items() if k != "dtype"}
+        return cls(**config)
+
+
+def match_rank(weights, ndim):
+    """``weights`` with a trailing axis of 1 dropped or axes appended to reach ``ndim``."""
+    if weights.ndim > ndim and weights.shape[-1] == 1:
+        weights = weights.reshape(weights.shape[:-1])
+    while weights.ndim < ndim:
+        weights = weights[..., None]
+    return weights
+
+
+def same_rank(y_true, y_pred):
+    """float32 labels and predictions, a trailing axis of 1 added or dropped on the labels
+    when their ranks differ by one (Keras's ``squeeze_or_expand_to_same_rank``)."""
+    y_true, y_pred = np.asarray(y_true, dtype=np.float32), np.asarray(y_pred, dtype=np.float32)
+    if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
+        y_true = y_true[..., 0]
+    elif y_pred.ndim == y_true.ndim + 1 and y_pred.shape[-1] == 1:
+        y_true = y_true[..., None]
+    return y_true, y_pred
+
+
+def divide_no_nan(x, y):
+    """x / y, and 0 where y is 0 (Keras's ``ops.divide_no_nan``)."""
+    y = np.asarray(y, dtype=np.float64)
+    return np.divide(x, y, out=np.zeros(np.broadcast(x, y).shape), where=y != 0)
+
+
+def as_result(value):
+    """A float32 scalar for one value, else a float32 array (what ``result()`` returns)."""
+    value = np.asarray(value, dtype=np.float32)
+    return value[()] if value.ndim == 0 else value
+
+
+class Mean(Metric):
+    """Weighted mean of the values given to ``update_state(values, sample_weight)``."""
+
+    def reset_state(self):
+        self.total = np.float64(0)
+        self.count = np.float64(0)
+
+    def update_state(self, values, sample_weight=None):
+        if isinstance(values, (float, np.floating)) and isinstance(sample_weight, (int, float, type(None))):
+            # One value per step (the training loop's loss): plain scalar arithmetic.
+            weight = 1 if sample_weight is None else sample_weight
+            self.total += float(values) * weight
+            self.count += weight
+            return
+        values = np.asarray(values, dtype=np.float64)
+        if sample_weight is None:
+            self.total += values.sum()
+            self.count += values.size
+        else:
+            weights = np.broadcast_to(match_rank(np.asarray(sample_weight, dtype=np.float64), values.ndim),
+                                      values.shape)
+            self.total += np.sum(values * weights)
+            self.count += weights.sum()
+
+    def result(self):
+        return np.float32(self.total / self.count) if self.count else np.float32(0)
+
+
+class Sum(Mean):
+    """Weighted sum of the values given to ``update_state(values, sample_weight)`` (Keras ``Sum``)."""
+
+    def __init__(self, name="sum", dtype=None):
+        super().__init__(name=name)
+
+    def result(self):
+        return np.float32(self.total)
+
+
+class MeanMetricWrapper(Mean):
+    """Mean over samples of a per-sample function ``fn(y_true, y_pred)``."""
+
+    def __init__(self, fn, name=None, dtype=None, **kwargs):
+        self._fn = fn
+        self._fn_kwargs = kwargs
+        super().__init__(name=name or getattr(fn, "__name__", None))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        super().update_state(self._fn(y_true, y_pred, **self._fn_kwargs), sample_weight)
+
+    def get_config(self):
+        return {**super().get_config(), **self._fn_kwargs}
+
+
+def metric_class(class_name, fn, default_name, doc=None, prepare=None, **defaults):
+    """A ``MeanMetricWrapper`` subclass named ``class_name`` over ``fn``, registered by class name.
+
+    Its constructor is Keras's: ``(name=default_name, dtype=None, **defaults)``; ``prepare``
+    turns the raw labels and predictions into what ``fn`` takes.
+    """
+    def __init__(self, name=None, dtype=None, **kwargs):
+        unknown = sorted(set(kwargs) - set(defaults))
+        if unknown:
+            raise TypeError(f"{class_name}.__init__() got an unexpected keyword argument {unknown[0]!r}; it "
+                            f"takes name, dtype{''.join(', ' + k for k in defaults)}")
+        MeanMetricWrapper.__init__(self, fn, name=name or default_name, **{**defaults, **kwargs})
+
+    body = {"__init__": __init__, "__module__": "minikeras.metrics",
+            "__doc__": f"Keras ``{class_name}``: {doc or fn.__doc__}"}
+    if prepare is not None:
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            MeanMetricWrapper.update_state(self, *prepare(y_true, y_pred), sample_weight)
+        body["update_state"] = update_state
+    cls = type(class_name, (MeanMetricWrapper,), body)
+    registry.register(cls, class_name)
+    return cls
+
+
+registry.register(Mean, "Mean", "mean")
+registry.register(Sum, "Sum", "sum")
+registry.register(MeanMetricWrapper, "MeanMetricWrapper")
