@@ -1,7 +1,7 @@
 """Adadelta."""
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, elementwise
 
 
 class Adadelta(Optimizer):
@@ -18,14 +18,29 @@ class Adadelta(Optimizer):
         self.rho, self.epsilon = rho, epsilon
 
     def update_step(self, grad, value, slots, lr):
-        acc_grad, acc_delta = slots
-        rho, eps = np.float32(self.rho), np.float32(self.epsilon)
-        acc_grad *= rho
-        acc_grad += (1 - rho) * np.square(grad)
-        delta = -np.sqrt(acc_delta + eps) / np.sqrt(acc_grad + eps) * grad
-        acc_delta *= rho
-        acc_delta += (1 - rho) * np.square(delta)
-        value += np.float32(lr) * delta
+        rho, eps, lr = np.float32(self.rho), np.float32(self.epsilon), np.float32(lr)
+        one_minus_rho = np.float32(1) - rho
+
+        def kernel(g, w, acc_grad, acc_delta, t1, t2):
+            acc_grad *= rho                      # acc_g = rho·acc_g + (1 - rho)·g²
+            np.square(g, out=t1)
+            t1 *= one_minus_rho
+            acc_grad += t1
+            np.add(acc_delta, eps, out=t1)       # d = -sqrt(acc_d + eps) / sqrt(acc_g + eps) · g
+            np.sqrt(t1, out=t1)
+            np.negative(t1, out=t1)
+            np.add(acc_grad, eps, out=t2)
+            np.sqrt(t2, out=t2)
+            t1 /= t2
+            t1 *= g
+            acc_delta *= rho                     # acc_d = rho·acc_d + (1 - rho)·d²
+            np.square(t1, out=t2)
+            t2 *= one_minus_rho
+            acc_delta += t2
+            t1 *= lr                             # w += lr·d
+            w += t1
+
+        elementwise(kernel, grad, value, *slots, scratch=2)
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}

@@ -1,7 +1,7 @@
 """Adagrad."""
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, elementwise
 
 
 class Adagrad(Optimizer):
@@ -17,9 +17,18 @@ class Adagrad(Optimizer):
         return np.full_like(value, self.initial_accumulator_value)
 
     def update_step(self, grad, value, slots, lr):
-        (acc,) = slots
-        acc += np.square(grad)
-        value -= np.float32(lr) * grad / np.sqrt(acc + np.float32(self.epsilon))
+        lr, eps = np.float32(lr), np.float32(self.epsilon)
+
+        def kernel(g, w, acc, t1, t2):
+            np.square(g, out=t1)                 # acc += g²
+            acc += t1
+            np.add(acc, eps, out=t1)             # w -= lr·g / sqrt(acc + eps)
+            np.sqrt(t1, out=t1)
+            np.multiply(g, lr, out=t2)
+            t2 /= t1
+            w -= t2
+
+        elementwise(kernel, grad, value, *slots, scratch=2)
 
     def get_config(self):
         return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,

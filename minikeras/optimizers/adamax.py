@@ -1,7 +1,7 @@
 """Adamax."""
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, elementwise
 
 
 class Adamax(Optimizer):
@@ -15,12 +15,24 @@ class Adamax(Optimizer):
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
 
     def update_step(self, grad, value, slots, lr):
-        m, u = slots
-        t = self.iterations + 1
-        m += (grad - m) * np.float32(1 - self.beta_1)
-        np.maximum(u * np.float32(self.beta_2), np.abs(grad), out=u)
-        correction = np.float32(1) - np.float32(self.beta_1) ** np.float32(t)
-        value -= np.float32(lr) * m / (correction * (u + np.float32(self.epsilon)))
+        f32 = np.float32
+        c1, b2, eps, lr = f32(1 - self.beta_1), f32(self.beta_2), f32(self.epsilon), f32(lr)
+        correction = f32(1) - f32(self.beta_1) ** f32(self.iterations + 1)
+
+        def kernel(g, w, m, u, t1, t2):
+            np.subtract(g, m, out=t1)            # m += (g - m)(1 - b1)
+            t1 *= c1
+            m += t1
+            u *= b2                              # u = max(b2·u, |g|)
+            np.abs(g, out=t1)
+            np.maximum(u, t1, out=u)
+            np.add(u, eps, out=t1)               # w -= lr·m / ((1 - b1^t)(u + eps))
+            t1 *= correction
+            np.multiply(m, lr, out=t2)
+            t2 /= t1
+            w -= t2
+
+        elementwise(kernel, grad, value, *slots, scratch=2)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

@@ -1,7 +1,7 @@
 """Nadam: Adam with Nesterov momentum."""
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, elementwise
 
 
 class Nadam(Optimizer):
@@ -32,15 +32,36 @@ class Nadam(Optimizer):
 
     def update_step(self, grad, value, slots, lr):
         f32 = np.float32
-        m, v = slots
         t = f32(self.iterations + 1)
-        u_product_t_1 = self._u_product_t * self._u_t_1
+        u_t, u_t_1, u_product_t = self._u_t, self._u_t_1, self._u_product_t
+        u_product_t_1 = u_product_t * u_t_1
         # Keras's Nadam casts the betas to float32 before 1 - beta (its Adam does not).
-        m += (grad - m) * (f32(1) - f32(self.beta_1))
-        v += (np.square(grad) - v) * (f32(1) - f32(self.beta_2))
-        m_hat = self._u_t_1 * m / (f32(1) - u_product_t_1) + (f32(1) - self._u_t) * grad / (f32(1) - self._u_product_t)
-        v_hat = v / (f32(1) - f32(self.beta_2) ** t)
-        value -= m_hat * f32(lr) / (np.sqrt(v_hat) + f32(self.epsilon))
+        c1, c2 = f32(1) - f32(self.beta_1), f32(1) - f32(self.beta_2)
+        m_scale, m_denominator = u_t_1, f32(1) - u_product_t_1
+        g_scale, g_denominator = f32(1) - u_t, f32(1) - u_product_t
+        v_denominator, eps, lr = f32(1) - f32(self.beta_2) ** t, f32(self.epsilon), f32(lr)
+
+        def kernel(g, w, m, v, t1, t2):
+            np.subtract(g, m, out=t1)            # m += (g - m)(1 - b1)
+            t1 *= c1
+            m += t1
+            np.square(g, out=t1)                 # v += (g² - v)(1 - b2)
+            t1 -= v
+            t1 *= c2
+            v += t1
+            np.multiply(m, m_scale, out=t1)      # m_hat = u_{t+1}·m/(1 - Πu_{t+1}) + (1 - u_t)·g/(1 - Πu_t)
+            t1 /= m_denominator
+            np.multiply(g, g_scale, out=t2)
+            t2 /= g_denominator
+            t1 += t2
+            t1 *= lr                             # w -= m_hat·lr / (sqrt(v/(1 - b2^t)) + eps)
+            np.divide(v, v_denominator, out=t2)
+            np.sqrt(t2, out=t2)
+            t2 += eps
+            t1 /= t2
+            w -= t1
+
+        elementwise(kernel, grad, value, *slots, scratch=2)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

@@ -48,11 +48,13 @@ def _scratch_buffer(size):
     return buffer[:size]
 
 
-def _run_pieces(kernel, arrays, start, stop):
-    tmp = _scratch_buffer(min(CHUNK, stop - start))
+def _run_pieces(kernel, arrays, start, stop, scratch):
+    piece = min(CHUNK, stop - start)
+    buffer = _scratch_buffer(piece * scratch)
+    tmps = [buffer[k * piece:(k + 1) * piece] for k in range(scratch)]
     for begin in range(start, stop, CHUNK):
         end = min(begin + CHUNK, stop)
-        kernel(*[a[begin:end] for a in arrays], tmp[:end - begin])
+        kernel(*[a[begin:end] for a in arrays], *[t[:end - begin] for t in tmps])
 
 
 def _flush_denormals(array, tmp):
@@ -60,30 +62,33 @@ def _flush_denormals(array, tmp):
     np.copyto(array, 0, where=tmp < _TINY)
 
 
-def elementwise(kernel, *arrays):
-    """Call ``kernel(*pieces, tmp)`` on matching cache-sized pieces of same-size arrays.
+def elementwise(kernel, *arrays, scratch=1):
+    """Call ``kernel(*pieces, *tmps)`` on matching cache-sized pieces of same-size arrays.
 
     The arrays are viewed flat (they must be C-contiguous, so the views write through);
-    ``tmp`` is a float32 scratch piece of the same length. Large arrays are split between
-    up to ``UPDATE_THREADS`` threads. The result is identical to one call on the whole
-    arrays, because every element is computed by the same operations.
+    ``tmps`` are ``scratch`` float32 scratch pieces of the same length, so a kernel never
+    allocates. Large arrays are split between up to ``UPDATE_THREADS`` threads. The result
+    is identical to one call on the whole arrays, because every element is computed by the
+    same operations.
     """
     size = arrays[0].size
     if size <= CHUNK:
-        kernel(*arrays, _scratch_buffer(size).reshape(arrays[0].shape))
+        buffer = _scratch_buffer(size * scratch)
+        kernel(*arrays, *[buffer[k * size:(k + 1) * size].reshape(arrays[0].shape) for k in range(scratch)])
         return
     flat = [a.reshape(-1) for a in arrays]
     threads = min(UPDATE_THREADS, size // (PARALLEL_MIN // 2)) if size >= PARALLEL_MIN else 1
     if threads <= 1:
-        _run_pieces(kernel, flat, 0, size)
+        _run_pieces(kernel, flat, 0, size, scratch)
         return
     # Split on piece boundaries; this thread takes the first share.
     pieces = -(-size // CHUNK)
     bounds = [min(size, (pieces * k // threads) * CHUNK) for k in range(threads + 1)]
     blas_threads.release()
     pool = _executor()
-    futures = [pool.submit(_run_pieces, kernel, flat, bounds[k], bounds[k + 1]) for k in range(1, threads)]
-    _run_pieces(kernel, flat, bounds[0], bounds[1])
+    futures = [pool.submit(_run_pieces, kernel, flat, bounds[k], bounds[k + 1], scratch)
+               for k in range(1, threads)]
+    _run_pieces(kernel, flat, bounds[0], bounds[1], scratch)
     for future in futures:
         future.result()
 

@@ -1,7 +1,7 @@
 """RMSprop."""
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, elementwise
 
 
 class RMSprop(Optimizer):
@@ -29,24 +29,38 @@ class RMSprop(Optimizer):
         return tuple((name,) for name in self.slot_names)
 
     def update_step(self, grad, value, slots, lr):
-        rho = np.float32(self.rho)
-        ms = slots[0]
-        ms *= rho
-        ms += np.float32(1 - self.rho) * np.square(grad)
-        denominator = ms
-        if self.centered:
-            mg = slots[-1]
-            mg *= rho
-            mg += np.float32(1 - self.rho) * grad
-            denominator = ms - np.square(mg)
-        increment = np.float32(lr) * grad / np.sqrt(denominator + np.float32(self.epsilon))
-        if self.momentum > 0:
-            mom = slots[1]
-            mom *= np.float32(self.momentum)
-            mom += increment
-            value -= mom
-        else:
-            value -= increment
+        f32 = np.float32
+        rho, one_minus_rho, eps, lr = f32(self.rho), f32(1 - self.rho), f32(self.epsilon), f32(lr)
+        momentum, centered = f32(self.momentum), self.centered
+
+        def kernel(g, w, ms, *rest):
+            *extra, t1, t2 = rest
+            ms *= rho                            # ms = rho·ms + (1 - rho)·g²
+            np.square(g, out=t1)
+            t1 *= one_minus_rho
+            ms += t1
+            if centered:                         # denominator ms - mg² (mg: running mean gradient)
+                mg = extra[-1]
+                mg *= rho
+                np.multiply(g, one_minus_rho, out=t1)
+                mg += t1
+                np.square(mg, out=t1)
+                np.subtract(ms, t1, out=t1)
+                t1 += eps
+            else:
+                np.add(ms, eps, out=t1)
+            np.sqrt(t1, out=t1)                  # increment = lr·g / sqrt(denominator)
+            np.multiply(g, lr, out=t2)
+            t2 /= t1
+            if momentum > 0:
+                mom = extra[0]
+                mom *= momentum
+                mom += t2
+                w -= mom
+            else:
+                w -= t2
+
+        elementwise(kernel, grad, value, *slots, scratch=2)
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,

@@ -124,3 +124,60 @@ def test_sgd_momentum_flushes_denormals_without_changing_the_weights():
             assert not np.any((m != 0) & (np.abs(m) < tiny)), "a denormal momentum survived a flush"
     assert saw_denormal
     np.testing.assert_allclose(variable.value, reference_w, rtol=1e-7)
+
+
+def _reference_others(name, w, grads, lr=0.01):
+    """Float64 textbook updates of the optimizers written as chunked kernels after Adam and SGD."""
+    w = w.astype(np.float64)
+    a, b, c = np.zeros_like(w), np.zeros_like(w), np.zeros_like(w)
+    eps = 1e-7
+    for t, g in enumerate(grads, start=1):
+        g = g.astype(np.float64)
+        if name == "rmsprop":             # rho 0.9, momentum 0.5, centered
+            a = 0.9 * a + 0.1 * g * g
+            c = 0.9 * c + 0.1 * g
+            b = 0.5 * b + lr * g / np.sqrt(a - c * c + eps)
+            w = w - b
+        elif name == "adagrad":           # initial accumulator 0.1
+            a = (a if t > 1 else a + 0.1) + g * g
+            w = w - lr * g / np.sqrt(a + eps)
+        elif name == "adadelta":          # rho 0.95
+            a = 0.95 * a + 0.05 * g * g
+            delta = -np.sqrt(b + eps) / np.sqrt(a + eps) * g
+            b = 0.95 * b + 0.05 * delta * delta
+            w = w + lr * delta
+        elif name == "adamax":
+            a = 0.9 * a + 0.1 * g
+            b = np.maximum(0.999 * b, np.abs(g))
+            w = w - lr * a / ((1 - 0.9 ** t) * (b + eps))
+        elif name == "nadam":
+            u = [0.9 * (1 - 0.5 * 0.96 ** s) for s in range(1, t + 2)]
+            a = 0.9 * a + 0.1 * g
+            b = 0.999 * b + 0.001 * g * g
+            m_hat = u[t] * a / (1 - np.prod(u[:t + 1])) + (1 - u[t - 1]) * g / (1 - np.prod(u[:t]))
+            w = w - m_hat * lr / (np.sqrt(b / (1 - 0.999 ** t)) + eps)
+    return w
+
+
+OTHERS = {
+    "rmsprop": lambda: optimizers.RMSprop(learning_rate=0.01, momentum=0.5, centered=True),
+    "adagrad": lambda: optimizers.Adagrad(learning_rate=0.01),
+    "adadelta": lambda: optimizers.Adadelta(learning_rate=0.01),
+    "adamax": lambda: optimizers.Adamax(learning_rate=0.01),
+    "nadam": lambda: optimizers.Nadam(learning_rate=0.01),
+}
+
+
+@pytest.mark.parametrize("shape", SIZES)
+@pytest.mark.parametrize("name", sorted(OTHERS))
+def test_chunked_kernels_of_the_other_optimizers_match_the_formulas(shape, name, monkeypatch):
+    monkeypatch.setattr(optimizer_module, "UPDATE_THREADS", 2)
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal(shape).astype(np.float32)
+    grads = _grads(rng, shape, 8)
+    got = _run(OTHERS[name](), w, grads)
+    np.testing.assert_allclose(got, _reference_others(name, w, grads), rtol=2e-5, atol=2e-6)
+    assert not np.array_equal(got, w)
+    monkeypatch.setattr(optimizer_module, "UPDATE_THREADS", 1)
+    monkeypatch.setattr(optimizer_module, "CHUNK", 10 ** 9)  # one piece: plain whole-array NumPy
+    np.testing.assert_array_equal(_run(OTHERS[name](), w, grads), got)
