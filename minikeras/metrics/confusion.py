@@ -50,6 +50,13 @@ def confusion_counts(y_true, y_pred, thresholds, sample_weight=None, multi_label
     ``multi_label`` (2-D inputs, one curve per column); otherwise all entries are pooled.
     """
     y_true, y_pred = same_rank(y_true, y_pred)
+    if y_true.size != y_pred.size:
+        # Keras flattens both and fails on the size mismatch (integer class labels against
+        # per-class probabilities, typically); say so plainly.
+        raise ValueError(f"Confusion-matrix metrics (Precision, Recall, AUC, TruePositives...) need y_true "
+                         f"with one 0/1 label per prediction: y_pred has shape {y_pred.shape}, y_true has "
+                         f"shape {y_true.shape}. For integer class labels, one-hot encode them "
+                         f"(keras.utils.to_categorical) or use an accuracy metric.")
     values = np.asarray(thresholds, dtype=np.float64)
     order = np.argsort(values, kind="stable")
     values = values[order]

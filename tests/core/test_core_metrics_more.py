@@ -160,3 +160,13 @@ def test_f1_without_threshold_marks_the_row_maximum_but_not_an_all_zero_row():
     f1.update_state(np.array([[1, 0], [0, 1], [0, 1]]), np.array([[0.0, 0.0], [0.2, 0.9], [0.5, 0.5]]))
     # class 0: tp 0, fp 1, fn 1 -> 0; class 1: tp 2, fp 0, fn 0 -> 1
     np.testing.assert_allclose(f1.result(), [0.0, 1.0], atol=1e-6)
+
+
+def test_precision_on_integer_labels_against_class_probabilities_is_a_clear_error():
+    """Keras fails here too (it flattens both and the sizes differ); the message says what to do."""
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=[keras.metrics.Precision()])
+    x = np.random.default_rng(0).random((16, 4)).astype("float32")
+    y = np.arange(16) % 3
+    with pytest.raises(ValueError, match=r"one 0/1 label per prediction.*\(8, 3\).*\(8,\)"):
+        model.fit(x, y, epochs=1, batch_size=8, verbose=0)

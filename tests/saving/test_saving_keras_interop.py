@@ -73,7 +73,7 @@ def _models():
             L.Dense(8, activation="gelu", kernel_regularizer=keras.regularizers.L1L2(0.001, 0.01)),
             L.Dropout(0.2), L.Activation("selu"), L.Reshape((2, 4)), L.Flatten(),
             L.Dense(6, use_bias=False, activation="leaky_relu"), L.Dense(3), L.Softmax()]),
-            optimizers.Adam(0.01, amsgrad=True), ["accuracy", keras.metrics.Precision()]),
+            optimizers.Adam(0.01, amsgrad=True), ["accuracy", keras.metrics.SparseTopKCategoricalAccuracy(k=2)]),
         "nadam": (keras.Sequential([keras.Input((4, 3)), L.Flatten(), L.Dense(7, activation="swish"),
                                     L.Dense(3, activation="softmax")]), optimizers.Nadam(0.01), None),
         "rmsprop_schedule": (keras.Sequential([keras.Input((4, 3)), L.Flatten(), L.Dense(5, activation="tanh"),
