@@ -4,6 +4,17 @@ import numpy as np
 from .optimizer import Optimizer, elementwise
 
 
+def update_moments(g, m, v, c1, c2, tmp):
+    """Adam's (and Nadam's) moments, in place: ``m += (g - m)·c1``, ``v += (g² - v)·c2``."""
+    np.subtract(g, m, out=tmp)
+    tmp *= c1
+    m += tmp
+    np.square(g, out=tmp)
+    tmp -= v
+    tmp *= c2
+    v += tmp
+
+
 class Adam(Optimizer):
     """Keras ``Adam``.
 
@@ -37,13 +48,7 @@ class Adam(Optimizer):
 
         def kernel(g, w, m, v, *rest):
             tmp = rest[-1]
-            np.subtract(g, m, out=tmp)       # m += (g - m)(1 - b1)
-            tmp *= c1
-            m += tmp
-            np.square(g, out=tmp)            # v += (g² - v)(1 - b2)
-            tmp -= v
-            tmp *= c2
-            v += tmp
+            update_moments(g, m, v, c1, c2, tmp)
             if len(rest) == 2:               # amsgrad: the running maximum of v
                 np.maximum(rest[0], v, out=rest[0])
                 v = rest[0]

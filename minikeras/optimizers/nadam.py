@@ -1,6 +1,7 @@
 """Nadam: Adam with Nesterov momentum."""
 import numpy as np
 
+from .adam import update_moments
 from .optimizer import Optimizer, elementwise
 
 
@@ -42,13 +43,7 @@ class Nadam(Optimizer):
         v_denominator, eps, lr = f32(1) - f32(self.beta_2) ** t, f32(self.epsilon), f32(lr)
 
         def kernel(g, w, m, v, t1, t2):
-            np.subtract(g, m, out=t1)            # m += (g - m)(1 - b1)
-            t1 *= c1
-            m += t1
-            np.square(g, out=t1)                 # v += (g² - v)(1 - b2)
-            t1 -= v
-            t1 *= c2
-            v += t1
+            update_moments(g, m, v, c1, c2, t1)
             np.multiply(m, m_scale, out=t1)      # m_hat = u_{t+1}·m/(1 - Πu_{t+1}) + (1 - u_t)·g/(1 - Πu_t)
             t1 /= m_denominator
             np.multiply(g, g_scale, out=t2)
