@@ -8,7 +8,7 @@ class Variable:
     ``v.numpy()``, ``v.shape``) the way a Keras variable does."""
 
     def __init__(self, value, name, trainable=True, regularizer=None):
-        self.value = np.ascontiguousarray(value, dtype=np.float32)
+        self.value = np.asarray(value, dtype=np.float32, order="C")  # (ascontiguousarray makes 0-d arrays 1-d)
         self.name = name
         self.path = name
         self.trainable = trainable

@@ -1,14 +1,20 @@
 """Layers with Keras names; ``serialize``/``deserialize`` use the layer registry."""
 from ..registry import Registry
 from .activation import Activation, Softmax
+from .activation_layers import ELU, LeakyReLU, PReLU, ReLU
 from .dense import Dense
 from .dropout import Dropout
 from .input_layer import Input, InputLayer
 from .layer import Layer
+from .noise import GaussianDropout, GaussianNoise
+from .normalization import BatchNormalization, LayerNormalization
+from .preprocessing import Normalization, Rescaling
 from .reshaping import Flatten, Reshape
 
 _registry = Registry("layer")
-for _cls in (Dense, Activation, Softmax, Dropout, InputLayer, Flatten, Reshape):
+for _cls in (Dense, Activation, Softmax, Dropout, InputLayer, Flatten, Reshape, BatchNormalization,
+             LayerNormalization, Normalization, Rescaling, ReLU, LeakyReLU, PReLU, ELU, GaussianNoise,
+             GaussianDropout):
     _registry.register(_cls, _cls.__name__)
 
 
@@ -27,10 +33,11 @@ def serialize(layer):
 
 def _records_build_shape(layer):
     # Keras writes build_config for layers with their own build() (Dense, custom layers) and
-    # for Flatten; Reshape, Dropout, Activation and Softmax are built at construction.
+    # for Flatten and Rescaling; Reshape, Dropout, Activation, Softmax, the activation layers
+    # and the noise layers are built at construction.
     if isinstance(layer, InputLayer):
         return False
-    return isinstance(layer, Flatten) or type(layer).build is not Layer.build
+    return isinstance(layer, (Flatten, Rescaling)) or type(layer).build is not Layer.build
 
 
 def deserialize(config, custom_objects=None):
@@ -47,4 +54,5 @@ def get(identifier):
 
 
 __all__ = ["Layer", "Dense", "Activation", "Softmax", "Dropout", "Input", "InputLayer", "Flatten",
-           "Reshape", "serialize", "deserialize"]
+           "Reshape", "BatchNormalization", "LayerNormalization", "Normalization", "Rescaling", "ReLU",
+           "LeakyReLU", "PReLU", "ELU", "GaussianNoise", "GaussianDropout", "serialize", "deserialize"]

@@ -1,0 +1,76 @@
+"""GaussianNoise and GaussianDropout: random perturbations applied only in training."""
+import math
+
+import numpy as np
+
+from ..utils.random import generator_for, make_generator
+from .layer import Layer
+
+
+def _fraction(value, argument, cls, upper_open=False):
+    upper_ok = value < 1 if upper_open else value <= 1
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not (0 <= value and upper_ok):
+        raise ValueError(f"{cls} {argument} must be a number in [0, 1{')' if upper_open else ']'}, "
+                         f"got {value!r}")
+    return value
+
+
+class GaussianNoise(Layer):
+    """Adds ``N(0, stddev**2)`` noise in training (Keras: ``keras.layers.GaussianNoise``).
+
+    Identity at inference. The noise comes from the layer's own generator when ``seed``
+    is given, else from the global one that ``keras.utils.set_random_seed`` reseeds (as
+    Dropout does); the values differ from Keras's random streams.
+    """
+
+    def __init__(self, stddev, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.stddev = _fraction(stddev, "stddev", type(self).__name__)
+        self.seed = seed
+        self._generator = make_generator(seed)
+
+    def call(self, x, training=False):
+        if not training or self.stddev == 0:
+            return x
+        noise = generator_for(self._generator).standard_normal(x.shape, dtype=np.float32)
+        noise *= np.float32(self.stddev)
+        return x + noise
+
+    def backward(self, grad):
+        return grad
+
+    def get_config(self):
+        return {**super().get_config(), "stddev": self.stddev, "seed": self.seed}
+
+
+class GaussianDropout(Layer):
+    """Multiplies by ``N(1, rate / (1 - rate))`` noise in training (Keras: ``keras.layers.GaussianDropout``).
+
+    Identity at inference; seeded like GaussianNoise. ``rate`` must be below 1 (Keras
+    accepts 1 and then divides by zero).
+    """
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = _fraction(rate, "rate", type(self).__name__, upper_open=True)
+        self.seed = seed
+        self._generator = make_generator(seed)
+        self._noise = None
+
+    def call(self, x, training=False):
+        if not training or self.rate == 0:
+            if training:
+                self._noise = None
+            return x
+        noise = generator_for(self._generator).standard_normal(x.shape, dtype=np.float32)
+        noise *= np.float32(math.sqrt(self.rate / (1 - self.rate)))
+        noise += np.float32(1)
+        self._noise = noise
+        return x * noise
+
+    def backward(self, grad):
+        return grad if self._noise is None else grad * self._noise
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}

@@ -1,0 +1,283 @@
+"""BatchNormalization and LayerNormalization: normalize, then scale by gamma and shift by beta."""
+import numpy as np
+
+from .. import initializers, regularizers
+from .layer import Layer
+
+
+def _check_flag(value, argument, cls):
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{cls} {argument} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _check_epsilon(epsilon, cls):
+    if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float, np.floating)) or not epsilon > 0:
+        raise ValueError(f"{cls} epsilon must be a positive number, got {epsilon!r}")
+    return float(epsilon)
+
+
+def _refuse(cls, **unsupported):
+    """Keras arguments minikeras accepts only at their defaults (None/False)."""
+    for argument, value in unsupported.items():
+        if value not in (None, False):
+            raise ValueError(f"{cls} {argument} is not supported by minikeras, got {value!r}")
+
+
+def _positive_axis(axis, ndim, cls):
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{cls} axis {axis} is out of range for inputs of rank {ndim}")
+    return axis % ndim
+
+
+class BatchNormalization(Layer):
+    """Normalizes each feature with batch statistics (Keras: ``keras.layers.BatchNormalization``).
+
+    Training (``training=True`` and the layer trainable): ``gamma * (x - mean) /
+    sqrt(var + epsilon) + beta`` with the mean and the biased variance (divided by the
+    number of values, as Keras's ``ops.moments``) over every axis but ``axis``; each call
+    then updates ``moving_mean = moving_mean * momentum + mean * (1 - momentum)`` and
+    ``moving_variance`` likewise, in place. Inference, or a layer with
+    ``trainable=False`` (as in Keras), uses the moving statistics instead.
+
+    Weights as Keras creates them: ``gamma`` (when ``scale``), ``beta`` (when ``center``),
+    ``moving_mean``, ``moving_variance``; the last two are non-trainable. ``renorm``,
+    ``synchronized`` and constraints are accepted only at their defaults.
+    """
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
+                 moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
+                 beta_constraint=None, gamma_constraint=None, renorm=False, renorm_clipping=None,
+                 renorm_momentum=0.99, synchronized=False, **kwargs):
+        super().__init__(**kwargs)
+        cls = type(self).__name__
+        _refuse(cls, beta_constraint=beta_constraint, gamma_constraint=gamma_constraint, renorm=renorm,
+                renorm_clipping=renorm_clipping, synchronized=synchronized)
+        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+            raise ValueError(f"{cls} axis must be an integer, got {axis!r}")
+        if isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.floating)) \
+                or not 0 <= momentum <= 1:
+            raise ValueError(f"{cls} momentum must be a number in [0, 1], got {momentum!r}")
+        self.axis = int(axis)
+        self.momentum = float(momentum)
+        self.epsilon = _check_epsilon(epsilon, cls)
+        self.center = _check_flag(center, "center", cls)
+        self.scale = _check_flag(scale, "scale", cls)
+        self.renorm_momentum = renorm_momentum
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.gamma = self.beta = self.moving_mean = self.moving_variance = None
+        self._cache = None
+
+    def build(self, input_shape):
+        axis = _positive_axis(self.axis, len(input_shape), type(self).__name__)
+        features = input_shape[axis]
+        if features is None:
+            raise ValueError(f"BatchNormalization {self.name!r} needs a known size on axis {self.axis}, "
+                             f"got input shape {input_shape}")
+        shape = (features,)
+        if self.scale:
+            self.gamma = self.add_weight("gamma", shape, self.gamma_initializer, self.gamma_regularizer)
+        if self.center:
+            self.beta = self.add_weight("beta", shape, self.beta_initializer, self.beta_regularizer)
+        self.moving_mean = self.add_weight("moving_mean", shape, self.moving_mean_initializer, trainable=False)
+        self.moving_variance = self.add_weight("moving_variance", shape, self.moving_variance_initializer,
+                                               trainable=False)
+        self.built = True
+
+    def _layout(self, x):
+        """(axes reduced over, shape the per-feature vectors broadcast to)."""
+        features = self.moving_mean.shape[0]
+        if x.ndim < 2 or not -x.ndim <= self.axis < x.ndim or x.shape[self.axis] != features:
+            raise ValueError(f"BatchNormalization {self.name!r} expects inputs with {features} features "
+                             f"on axis {self.axis} (from build), got shape {x.shape}")
+        axis = self.axis % x.ndim
+        reduce = tuple(d for d in range(x.ndim) if d != axis)
+        shape = (-1,) if axis == x.ndim - 1 else tuple(-1 if d == axis else 1 for d in range(x.ndim))
+        return reduce, shape
+
+    def _gamma_beta(self, shape):
+        gamma = None if self.gamma is None else self.gamma.value.reshape(shape)
+        beta = None if self.beta is None else self.beta.value.reshape(shape)
+        return gamma, beta
+
+    def call(self, x, training=False):
+        reduce, shape = self._layout(x)
+        gamma, beta = self._gamma_beta(shape)
+        if not (training and self.trainable):
+            # Keras's ops.batch_normalization: x * (gamma / sqrt(var + eps)) + (beta - mean * that).
+            multiplier = 1 / np.sqrt(self.moving_variance.value + np.float32(self.epsilon))
+            if gamma is not None:
+                multiplier = multiplier * self.gamma.value
+            offset = -self.moving_mean.value * multiplier
+            if beta is not None:
+                offset = offset + self.beta.value
+            if training:
+                self._cache = ("frozen", multiplier.reshape(shape))
+            return x * multiplier.reshape(shape) + offset.reshape(shape)
+        mean = np.mean(x, axis=reduce, keepdims=True)
+        centered = x - mean
+        variance = np.mean(np.square(centered), axis=reduce)
+        inv = 1 / np.sqrt(variance + np.float32(self.epsilon))
+        x_hat = np.multiply(centered, inv.reshape(shape), out=centered)
+        y = x_hat * gamma if gamma is not None else x_hat.copy()
+        if beta is not None:
+            y += beta
+        self._update_moving(self.moving_mean.value, mean.reshape(-1))
+        self._update_moving(self.moving_variance.value, variance)
+        self._cache = ("batch", x_hat, inv.reshape(shape))
+        return y
+
+    def _update_moving(self, moving, batch):
+        # In place (the buffer may be shared with a saved state): moving*m + batch*(1-m).
+        moving *= np.asarray(self.momentum, moving.dtype)
+        moving += batch * np.asarray(1.0 - self.momentum, moving.dtype)
+
+    def backward(self, grad):
+        if self._cache[0] == "frozen":
+            return grad * self._cache[1] if self.input_grad_needed else None
+        _, x_hat, inv = self._cache
+        reduce = tuple(d for d in range(grad.ndim) if d != self.axis % grad.ndim)
+        count = grad.size // x_hat.shape[self.axis]
+        grad_beta = np.add.reduce(grad, axis=reduce)
+        grad_gamma = np.add.reduce(grad * x_hat, axis=reduce)
+        for variable, value in ((self.gamma, grad_gamma), (self.beta, grad_beta)):
+            if variable is not None and self.trainable:
+                if variable.grad is None:
+                    variable.grad = np.empty_like(variable.value)
+                variable.grad[...] = value
+        if not self.input_grad_needed:
+            return None
+        shape = inv.shape
+        # d/dx of gamma * x_hat with x_hat from batch moments:
+        # gamma * inv / M * (M * g - sum(g) - x_hat * sum(g * x_hat)).
+        multiplier = inv if self.gamma is None else inv * self.gamma.value.reshape(shape)
+        multiplier = multiplier / np.asarray(count, multiplier.dtype)
+        dx = grad * np.asarray(count, grad.dtype)
+        dx -= grad_beta.reshape(shape)
+        dx -= x_hat * grad_gamma.reshape(shape)
+        dx *= multiplier
+        return dx
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
+                "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+                "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
+                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+                "beta_constraint": None, "gamma_constraint": None, "synchronized": False,
+                "renorm": False, "renorm_clipping": None, "renorm_momentum": self.renorm_momentum}
+
+
+class LayerNormalization(Layer):
+    """Normalizes each sample over ``axis`` (Keras: ``keras.layers.LayerNormalization``).
+
+    ``gamma * (x - mean) / sqrt(var + epsilon) + beta`` with the mean and biased variance
+    of each sample over ``axis`` (an int or a list of ints), the same in training and
+    inference. ``gamma`` and ``beta`` have the shape of the normalized axes. As in Keras,
+    ``axis`` becomes a sorted list when the layer is built (and is saved that way).
+    ``rms_scaling`` (deprecated in Keras) and constraints are accepted only when off.
+    """
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
+                 beta_constraint=None, gamma_constraint=None, rms_scaling=False, **kwargs):
+        super().__init__(**kwargs)
+        cls = type(self).__name__
+        _refuse(cls, beta_constraint=beta_constraint, gamma_constraint=gamma_constraint,
+                rms_scaling=rms_scaling)
+        if isinstance(axis, (list, tuple)):
+            axis = list(axis)
+            items = axis
+        else:
+            items = [axis]
+        if not items or any(isinstance(a, bool) or not isinstance(a, (int, np.integer)) for a in items):
+            raise ValueError(f"{cls} axis must be an integer or a non-empty list of integers, got {axis!r}")
+        self.axis = axis if isinstance(axis, list) else int(axis)
+        self.epsilon = _check_epsilon(epsilon, cls)
+        self.center = _check_flag(center, "center", cls)
+        self.scale = _check_flag(scale, "scale", cls)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.gamma = self.beta = None
+        self._axes = None
+        self._cache = None
+
+    def build(self, input_shape):
+        cls = type(self).__name__
+        axes = sorted(self.axis) if isinstance(self.axis, list) else [self.axis]
+        positive = sorted({_positive_axis(a, len(input_shape), cls) for a in axes})
+        if 0 in positive or len(positive) != len(axes):
+            raise ValueError(f"{cls} axis must name distinct non-batch axes, got {self.axis!r} for "
+                             f"input shape {input_shape}")
+        shape = tuple(input_shape[d] for d in positive)
+        if None in shape:
+            raise ValueError(f"{cls} {self.name!r} needs known sizes on axis {self.axis!r}, got input "
+                             f"shape {input_shape}")
+        if self.scale:
+            self.gamma = self.add_weight("gamma", shape, self.gamma_initializer, self.gamma_regularizer)
+        if self.center:
+            self.beta = self.add_weight("beta", shape, self.beta_initializer, self.beta_regularizer)
+        self.axis = axes
+        self._axes = tuple(positive)
+        self._broadcast = tuple(input_shape[d] if d in positive else 1 for d in range(len(input_shape)))[1:]
+        self.built = True
+
+    def _check(self, x):
+        if x.ndim != len(self._broadcast) + 1 or any(
+                x.shape[d] != self._broadcast[d - 1] for d in self._axes):
+            expected = tuple(n if n > 1 or d in self._axes else None for d, n in enumerate(self._broadcast, 1))
+            raise ValueError(f"LayerNormalization {self.name!r} expects inputs of shape "
+                             f"{(None,) + expected} (from build), got shape {x.shape}")
+
+    def call(self, x, training=False):
+        self._check(x)
+        mean = np.mean(x, axis=self._axes, keepdims=True)
+        centered = x - mean
+        inv = 1 / np.sqrt(np.mean(np.square(centered), axis=self._axes, keepdims=True)
+                          + np.asarray(self.epsilon, x.dtype))
+        x_hat = np.multiply(centered, inv, out=centered)
+        y = x_hat * self.gamma.value.reshape(self._broadcast) if self.scale else x_hat.copy()
+        if self.center:
+            y += self.beta.value.reshape(self._broadcast)
+        if training:
+            self._cache = (x_hat, inv)
+        return y
+
+    def backward(self, grad):
+        x_hat, inv = self._cache
+        others = tuple(d for d in range(grad.ndim) if d not in self._axes)
+        for variable, value in ((self.gamma, lambda: grad * x_hat), (self.beta, lambda: grad)):
+            if variable is not None and self.trainable:
+                if variable.grad is None:
+                    variable.grad = np.empty_like(variable.value)
+                variable.grad[...] = np.add.reduce(value(), axis=others).reshape(variable.shape)
+        if not self.input_grad_needed:
+            return None
+        # With g' = g * gamma, per sample over the normalized axes:
+        # dx = inv * (g' - mean(g') - x_hat * mean(g' * x_hat)).
+        g = grad * self.gamma.value.reshape(self._broadcast) if self.scale else grad.copy()
+        projection = np.mean(g * x_hat, axis=self._axes, keepdims=True)
+        g -= np.mean(g, axis=self._axes, keepdims=True)
+        g -= x_hat * projection
+        g *= inv
+        return g
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon, "center": self.center,
+                "scale": self.scale, "rms_scaling": False,
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+                "beta_constraint": None, "gamma_constraint": None}
