@@ -89,6 +89,19 @@ class Sequential(Model):
     trainable_variables = trainable_weights
     variables = weights
 
+    @property
+    def trainable(self):
+        return self._trainable_flag
+
+    @trainable.setter
+    def trainable(self, value):
+        """Setting it sets every layer's, as in Keras (a frozen BatchNormalization then runs
+        in inference mode even in fit)."""
+        # (self._trainable is the training loop's list of trainable variables)
+        self._trainable_flag = bool(value)
+        for layer in getattr(self, "_layers", []):
+            layer.trainable = self._trainable_flag
+
     def regularization_loss(self):
         return sum(layer.regularization_loss() for layer in self._layers)
 

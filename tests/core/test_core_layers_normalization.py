@@ -275,3 +275,22 @@ def test_mlp_with_batch_normalization_learns_mnist_slice():
     loss, accuracy = model.evaluate(x_test, y_test[:300], verbose=0)
     assert history.history["loss"][1] < history.history["loss"][0]
     assert accuracy > 0.6, accuracy  # chance is 0.1
+
+
+def test_freezing_a_nested_model_runs_its_batch_normalization_in_inference_mode():
+    # Keras: model.trainable = False sets every inner layer's trainable, and a
+    # BatchNormalization with trainable=False uses (and keeps) its moving statistics.
+    set_random_seed(2)
+    base = keras.Sequential([keras.Input((4,)), layers.Dense(6), layers.BatchNormalization()])
+    base.trainable = False
+    assert all(not layer.trainable for layer in base.layers)
+    model = keras.Sequential([keras.Input((4,)), base, layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    frozen = [w.copy() for w in base.get_weights()]
+    x = RNG.normal(3.0, 2.0, size=(32, 4)).astype(np.float32)
+    model.fit(x, x[:, :1], epochs=1, batch_size=8, verbose=0)
+    for w, before in zip(base.get_weights(), frozen):
+        np.testing.assert_array_equal(w, before)
+    assert len(model.trainable_weights) == 2
+    base.trainable = True
+    assert all(layer.trainable for layer in base.layers)
