@@ -60,7 +60,9 @@ class LeakyReLU(_ElementwiseActivation):
     """``x`` for ``x >= 0``, ``negative_slope * x`` otherwise (Keras: ``keras.layers.LeakyReLU``).
 
     The layer's default slope is 0.3 (the ``leaky_relu`` function's is 0.2), as in Keras.
-    The deprecated ``alpha`` argument is accepted as ``negative_slope``.
+    The deprecated ``alpha`` argument is accepted as ``negative_slope``. A slope above 1
+    gives what Keras's JAX and TensorFlow backends give (its NumPy backend computes
+    ``max(x, slope * x)`` instead).
     """
 
     function = staticmethod(activations.leaky_relu)

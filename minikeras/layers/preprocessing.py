@@ -20,8 +20,9 @@ def _number_or_array(value, argument, cls):
 class Rescaling(Layer):
     """``x * scale + offset`` (Keras: ``keras.layers.Rescaling``), e.g. ``Rescaling(1/255)``.
 
-    ``scale`` and ``offset`` are numbers or lists broadcast against the last axis. The same
-    in training and inference; no weights.
+    ``scale`` and ``offset`` are numbers or lists broadcast against the last axis (a NumPy
+    array is kept, and saved, as a list; Keras saves it as a serialized array). The same in
+    training and inference; no weights.
     """
 
     def __init__(self, scale, offset=0.0, **kwargs):
