@@ -134,7 +134,7 @@ class BatchNormalization(Layer):
         return y
 
     def _update_moving(self, moving, batch):
-        # In place (the buffer may be shared with a saved state): moving*m + batch*(1-m).
+        # moving * m + batch * (1 - m), rounded as Keras rounds it; in place, so the variable keeps its array.
         moving *= np.asarray(self.momentum, moving.dtype)
         moving += batch * np.asarray(1.0 - self.momentum, moving.dtype)
 
