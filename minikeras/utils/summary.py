@@ -16,7 +16,13 @@ def summary_lines(model, width=80):
         shape = _shape_text(layer.output_shape) if layer.output_shape is not None else "?"
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
         name = f"{layer.name} ({type(layer).__name__})"
-        lines.append(f"{name:<{columns[0]}}{shape:<{columns[1]}}{params:>{width - sum(columns)}}")
+        if len(name) >= columns[0]:  # too wide: the type goes on a line of its own, as Keras wraps it
+            name, rest = layer.name, f"({type(layer).__name__})"
+        else:
+            rest = None
+        lines.append(f"{name[:columns[0] - 1]:<{columns[0]}}{shape:<{columns[1]}}{params:>{width - sum(columns)}}")
+        if rest:
+            lines.append(rest[:columns[0] - 1])
     lines.append(rule)
     total = model.count_params()
     trainable = sum(v.value.size for v in model.trainable_weights)

@@ -225,8 +225,8 @@ KERAS_SIDE = textwrap.dedent('''
 
 
 def _keras_python():
-    """An interpreter that imports keras: $MINIKERAS_KERAS_PYTHON, this one, or /work/kvenv's."""
-    candidates = [os.environ.get("MINIKERAS_KERAS_PYTHON"), sys.executable, "/work/kvenv/bin/python"]
+    """An interpreter that imports keras: $MINIKERAS_KERAS_PYTHON, else this one."""
+    candidates = [os.environ.get("MINIKERAS_KERAS_PYTHON"), sys.executable]
     for python in filter(None, candidates):
         if os.path.exists(python) and subprocess.run([python, "-c", "import keras"], capture_output=True,
                                                      env={**os.environ, "KERAS_BACKEND": "numpy"}).returncode == 0:

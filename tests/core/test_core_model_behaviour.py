@@ -239,3 +239,14 @@ def test_fused_softmax_path_gives_the_unfused_gradients(loss, labels, activation
     unfused = [v.grad.copy() for v in model.trainable_weights]
     for a, b in zip(fused, unfused):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_summary_wraps_a_long_layer_type_onto_its_own_line_keeping_the_columns():
+    reset_names()
+    model = keras.Sequential([keras.Input((20,)), layers.Dense(8), layers.BatchNormalization(), layers.Dense(2)])
+    lines = []
+    model.summary(print_fn=lines.append)
+    header = next(line for line in lines if line.startswith("Layer (type)"))
+    row = next(line for line in lines if line.startswith("batch_normalization "))
+    assert row.index("(None, 8)") == header.index("Output Shape") and row.rstrip().endswith("32")
+    assert lines[lines.index(row) + 1] == "(BatchNormalization)"
