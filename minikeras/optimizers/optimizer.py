@@ -18,6 +18,10 @@ CHUNK = 131072
 # Two threads halve Adam's update of a 784x1024 kernel on an idle 2-core machine (1.8 ms -> 0.9 ms);
 # on a machine busy with other work they gain nothing, so set 1 there.
 PARALLEL_MIN = 2 * CHUNK
+# Kernels of a few cheap passes (SGD, the denormal flush) take ~0.3 ms on 814k weights; the split
+# saved nothing there (784-1024-10 SGD-momentum batch 32, in-process A/B: 1 thread 0.97-0.98x the
+# time of 2), so they are split only from this size on.
+CHEAP_PARALLEL_MIN = 8 * CHUNK
 # Slots of weights whose gradient has become zero (dead ReLU units, always-blank input pixels)
 # decay geometrically (momentum, moving averages) into float32 denormals, on which arithmetic
 # is many times slower: 3-5 % of the SGD momentum of an MNIST MLP's first layer is denormal after
@@ -62,14 +66,15 @@ def _flush_denormals(array, tmp):
     np.copyto(array, 0, where=tmp < _TINY)
 
 
-def elementwise(kernel, *arrays, scratch=1):
+def elementwise(kernel, *arrays, scratch=1, parallel_min=None):
     """Call ``kernel(*pieces, *tmps)`` on matching cache-sized pieces of same-size arrays.
 
     The arrays are viewed flat (they must be C-contiguous, so the views write through);
     ``tmps`` are ``scratch`` float32 scratch pieces of the same length, so a kernel never
-    allocates. Large arrays are split between up to ``UPDATE_THREADS`` threads. The result
-    is identical to one call on the whole arrays, because every element is computed by the
-    same operations.
+    allocates. Arrays of at least ``parallel_min`` elements (default ``PARALLEL_MIN``; cheap
+    kernels pass more, since a split costs a thread hand-off and restarting OpenBLAS's
+    threads) are split between up to ``UPDATE_THREADS`` threads. The result is identical to
+    one call on the whole arrays, because every element is computed by the same operations.
     """
     size = arrays[0].size
     if size <= CHUNK:
@@ -77,7 +82,8 @@ def elementwise(kernel, *arrays, scratch=1):
         kernel(*arrays, *[buffer[k * size:(k + 1) * size].reshape(arrays[0].shape) for k in range(scratch)])
         return
     flat = [a.reshape(-1) for a in arrays]
-    threads = min(UPDATE_THREADS, size // (PARALLEL_MIN // 2)) if size >= PARALLEL_MIN else 1
+    parallel_min = PARALLEL_MIN if parallel_min is None else parallel_min
+    threads = min(UPDATE_THREADS, size // (parallel_min // 2)) if size >= parallel_min else 1
     if threads <= 1:
         _run_pieces(kernel, flat, 0, size, scratch)
         return
@@ -212,7 +218,7 @@ class Optimizer:
         self.iterations += 1
         if self.iterations % FLUSH_EVERY == 0:
             for slot in (s for variable_slots in slots for s in variable_slots):
-                elementwise(_flush_denormals, slot)
+                elementwise(_flush_denormals, slot, parallel_min=CHEAP_PARALLEL_MIN)
 
     def _packed_slots(self, packing):
         """Flat slot buffers laid out like ``packing.values``; each variable's slots become views of them.

@@ -1,7 +1,7 @@
 """SGD with optional (Nesterov) momentum."""
 import numpy as np
 
-from .optimizer import Optimizer, elementwise
+from .optimizer import CHEAP_PARALLEL_MIN, Optimizer, elementwise
 
 
 class SGD(Optimizer):
@@ -39,7 +39,7 @@ class SGD(Optimizer):
             np.multiply(g, lr, out=tmp)
             w -= tmp
 
-        elementwise(kernel, grad, value, *slots)
+        elementwise(kernel, grad, value, *slots, parallel_min=CHEAP_PARALLEL_MIN)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

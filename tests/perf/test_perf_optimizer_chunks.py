@@ -11,7 +11,7 @@ from minikeras.optimizers import optimizer as optimizer_module
 from minikeras.variable import Variable
 
 # Sizes: smaller than a piece, not a multiple of it, and large enough to be split between threads.
-SIZES = [(7,), (300, 129), (optimizer_module.PARALLEL_MIN + 12345,)]
+SIZES = [(7,), (300, 129), (optimizer_module.PARALLEL_MIN + 12345,), (optimizer_module.CHEAP_PARALLEL_MIN + 4321,)]
 
 
 def _grads(rng, shape, steps):
