@@ -10,7 +10,8 @@ from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCate
                        SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, _ResolvedAccuracy, accuracy,
                        binary_accuracy, categorical_accuracy, resolve_accuracy, sparse_categorical_accuracy,
                        sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
-from .base import Mean, MeanMetricWrapper, Metric, Sum
+from .. import losses as _losses_module
+from .base import Mean, MeanMetricWrapper, Metric, Sum, same_rank
 from .base import registry as _registry
 from .confusion import AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives
 from .f_score import F1Score, FBetaScore
@@ -23,6 +24,13 @@ from .regression import (CosineSimilarity, LogCoshError, MeanAbsoluteError, Mean
 def get(identifier):
     """Resolve a metric name, config, instance or function (Keras: ``keras.metrics.get``)."""
     return _registry.get(identifier)
+
+
+class _SameRankWrapper(MeanMetricWrapper):
+    """A built-in loss function as a metric: labels first brought to the predictions' rank."""
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        super().update_state(*same_rank(y_true, y_pred), sample_weight)
 
 
 def to_metric(identifier):
@@ -38,6 +46,10 @@ def to_metric(identifier):
         return obj
     if callable(obj):
         name = identifier if isinstance(identifier, str) else getattr(obj, "__name__", "metric")
+        if obj in _losses_module._function_classes:
+            # Keras's loss functions bring labels of shape (N,) and predictions of shape (N, 1)
+            # to the same rank themselves; ours leave that to their callers.
+            return _SameRankWrapper(obj, name=name)
         return MeanMetricWrapper(obj, name=name)
     raise TypeError(f"Could not interpret metric {identifier!r}")
 

@@ -170,3 +170,20 @@ def test_precision_on_integer_labels_against_class_probabilities_is_a_clear_erro
     y = np.arange(16) % 3
     with pytest.raises(ValueError, match=r"one 0/1 label per prediction.*\(8, 3\).*\(8,\)"):
         model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+
+
+def test_loss_function_metrics_by_string_bring_labels_to_the_predictions_rank():
+    """Regression with labels of shape (N,) and a Dense(1) output: "mse" is the mean squared
+    error per sample, as in Keras (whose loss functions squeeze or expand the labels), not the
+    mean of an (N, N) broadcast."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 3)).astype("float32")
+    y = (x @ np.array([1.0, -2.0, 0.5]) + 3).astype("float32")
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile("adam", "mae", metrics=["mse", "mae", "msle", keras.metrics.MeanSquaredError(name="mse_class")])
+    logs = model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
+    p = model.predict(x, verbose=0)[:, 0]
+    np.testing.assert_allclose(logs["mse"], np.mean((p - y) ** 2), rtol=1e-5)
+    np.testing.assert_allclose(logs["mse"], logs["mse_class"], rtol=1e-6)
+    np.testing.assert_allclose(logs["mae"], np.mean(np.abs(p - y)), rtol=1e-5)
+    np.testing.assert_allclose(logs["mae"], logs["loss"], rtol=1e-6)
