@@ -75,7 +75,11 @@ def _resolve_verbose(verbose):
 class Model(Layer):
     """A trainable stack of layers (the Keras ``Model`` training API)."""
 
-    def __init__(self, name=None, trainable=True, **kwargs):
+    def __init__(self, *args, name=None, trainable=True, **kwargs):
+        if args or "inputs" in kwargs or "outputs" in kwargs:
+            raise ValueError("keras.Model(inputs, outputs) builds a functional model, which minikeras does not "
+                             "have: stack the layers in keras.Sequential([keras.Input(shape), layer, ...]) "
+                             "instead (minikeras models are Sequential)")
         super().__init__(name=name, trainable=trainable, **kwargs)
         self.optimizer = None
         self.loss = None

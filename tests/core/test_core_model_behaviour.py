@@ -250,3 +250,11 @@ def test_summary_wraps_a_long_layer_type_onto_its_own_line_keeping_the_columns()
     row = next(line for line in lines if line.startswith("batch_normalization "))
     assert row.index("(None, 8)") == header.index("Output Shape") and row.rstrip().endswith("32")
     assert lines[lines.index(row) + 1] == "(BatchNormalization)"
+
+
+def test_functional_model_construction_says_to_use_sequential():
+    inputs = keras.Input((4,))
+    with pytest.raises(ValueError, match="functional model.*Sequential"):
+        keras.Model(inputs=inputs, outputs=layers.Dense(1))
+    with pytest.raises(ValueError, match="functional model"):
+        keras.Model(inputs, layers.Dense(1))
