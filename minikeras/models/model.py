@@ -80,6 +80,12 @@ class Model(Layer):
             raise ValueError("keras.Model(inputs, outputs) builds a functional model, which minikeras does not "
                              "have: stack the layers in keras.Sequential([keras.Input(shape), layer, ...]) "
                              "instead (minikeras models are Sequential)")
+        from .sequential import Sequential
+        if not isinstance(self, Sequential):
+            raise TypeError(f"{type(self).__name__} subclasses keras.Model with its own call(); training such a "
+                            "model needs automatic differentiation, which minikeras does not have. Stack the "
+                            "layers in keras.Sequential([...]) (a custom layer with its own backward() can go "
+                            "inside it)")
         super().__init__(name=name, trainable=trainable, **kwargs)
         self.optimizer = None
         self.loss = None

@@ -258,3 +258,16 @@ def test_functional_model_construction_says_to_use_sequential():
         keras.Model(inputs=inputs, outputs=layers.Dense(1))
     with pytest.raises(ValueError, match="functional model"):
         keras.Model(inputs, layers.Dense(1))
+
+
+def test_a_subclassed_model_says_what_to_do_instead():
+    class MyModel(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(1)
+
+        def call(self, x):
+            return self.dense(x)
+
+    with pytest.raises(TypeError, match="MyModel subclasses keras.Model.*Sequential"):
+        MyModel()
