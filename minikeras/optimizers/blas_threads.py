@@ -14,7 +14,8 @@ runs before a ``fork``). Stopping the threads while another thread is inside Ope
 would break that call, so ``release()`` does nothing unless it runs in the main thread
 and every other Python thread alive is one of minikeras's update threads or tqdm's monitor
 (the progress bar's, which only reads the time). It also does
-nothing when NumPy's BLAS is not OpenBLAS, or when the environment variable
+nothing when NumPy's BLAS is not OpenBLAS with its own pthreads server (sequential and
+OpenMP builds are left alone), or when the environment variable
 ``MINIKERAS_RELEASE_BLAS_THREADS`` is ``0``.
 """
 import ctypes
@@ -23,6 +24,8 @@ import threading
 
 ENABLED = os.environ.get("MINIKERAS_RELEASE_BLAS_THREADS", "1") != "0"
 OWN_THREAD_PREFIX = "minikeras-update"
+_GET_PARALLEL = ("openblas_get_parallel", "openblas_get_parallel64_", "scipy_openblas_get_parallel64_",
+                 "scipy_openblas_get_parallel")
 _shutdown = None
 _looked_up = False
 
@@ -37,9 +40,16 @@ def _find_shutdown():
         return None
     for path in sorted(paths):
         try:
-            return ctypes.CDLL(path).blas_thread_shutdown_
+            library = ctypes.CDLL(path)
+            shutdown = library.blas_thread_shutdown_
         except (OSError, AttributeError):
             continue
+        # Only OpenBLAS's own pthreads server (openblas_get_parallel() == 1) spins as described;
+        # a sequential build has no threads, and an OpenMP build's threads belong to OpenMP.
+        for name in _GET_PARALLEL:
+            get_parallel = getattr(library, name, None)
+            if get_parallel is not None:
+                return shutdown if get_parallel() == 1 else None
     return None
 
 
