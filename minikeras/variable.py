@@ -82,3 +82,9 @@ class Packing:
                     or (grads is not None and grads[index] is not self._grad_views[index])):
                 return False
         return True
+
+
+def pack(variables):
+    """The ``Packing`` of ``variables``: the one they are already in when it is intact, else a new one."""
+    packing = variables[0].packing if variables else None
+    return packing if packing is not None and packing.intact(variables) else Packing(variables)

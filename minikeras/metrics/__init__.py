@@ -26,13 +26,6 @@ def get(identifier):
     return _registry.get(identifier)
 
 
-class _SameRankWrapper(MeanMetricWrapper):
-    """A built-in loss function as a metric: labels first brought to the predictions' rank."""
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        super().update_state(*same_rank(y_true, y_pred), sample_weight)
-
-
 def to_metric(identifier):
     """A streaming ``Metric`` named as Keras names it in the logs, for ``compile(metrics=...)``."""
     if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
@@ -46,11 +39,12 @@ def to_metric(identifier):
         return obj
     if callable(obj):
         name = identifier if isinstance(identifier, str) else getattr(obj, "__name__", "metric")
+        metric = MeanMetricWrapper(obj, name=name)
         if obj in _losses_module._function_classes:
             # Keras's loss functions bring labels of shape (N,) and predictions of shape (N, 1)
             # to the same rank themselves; ours leave that to their callers.
-            return _SameRankWrapper(obj, name=name)
-        return MeanMetricWrapper(obj, name=name)
+            metric.prepare = same_rank
+        return metric
     raise TypeError(f"Could not interpret metric {identifier!r}")
 
 

@@ -113,7 +113,13 @@ class Sum(Mean):
 
 
 class MeanMetricWrapper(Mean):
-    """Mean over samples of a per-sample function ``fn(y_true, y_pred)``."""
+    """Mean over samples of a per-sample function ``fn(y_true, y_pred)``.
+
+    ``prepare``, when set (on a subclass, or on an instance), turns the raw labels and
+    predictions into what ``fn`` takes, e.g. ``same_rank``.
+    """
+
+    prepare = None
 
     def __init__(self, fn, name=None, dtype=None, **kwargs):
         self._fn = fn
@@ -121,6 +127,8 @@ class MeanMetricWrapper(Mean):
         super().__init__(name=name or getattr(fn, "__name__", None))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        if self.prepare is not None:
+            y_true, y_pred = self.prepare(y_true, y_pred)
         super().update_state(self._fn(y_true, y_pred, **self._fn_kwargs), sample_weight)
 
     def get_config(self):
@@ -143,9 +151,7 @@ def metric_class(class_name, fn, default_name, doc=None, prepare=None, **default
     body = {"__init__": __init__, "__module__": "minikeras.metrics",
             "__doc__": f"Keras ``{class_name}``: {doc or fn.__doc__}"}
     if prepare is not None:
-        def update_state(self, y_true, y_pred, sample_weight=None):
-            MeanMetricWrapper.update_state(self, *prepare(y_true, y_pred), sample_weight)
-        body["update_state"] = update_state
+        body["prepare"] = staticmethod(prepare)
     cls = type(class_name, (MeanMetricWrapper,), body)
     registry.register(cls, class_name)
     return cls

@@ -17,7 +17,7 @@ from .. import optimizers as optimizers_module
 from ..callbacks import Callback, CallbackList, History, ProgbarLogger
 from ..callbacks.progbar_logger import summary_line
 from ..layers.layer import Layer
-from ..variable import Packing
+from ..variable import pack
 from . import validation as checks
 from .data_adapter import (RAN_OUT_MESSAGE, as_float32, get_data_adapter, is_iterator_input, to_array,
                            train_validation_split)
@@ -208,8 +208,8 @@ class Model(Layer):
     def _prepare_training(self):
         self._trainable = self.trainable_weights
         self._regularized = [v for v in self._trainable if v.regularizer is not None]
-        if self._trainable and not (self._trainable[0].packing and self._trainable[0].packing.intact(self._trainable)):
-            Packing(self._trainable)
+        if self._trainable:
+            pack(self._trainable)
         self.optimizer.build(self._trainable)
         self._update_fusion()
 

@@ -52,10 +52,14 @@ def _scratch_buffer(size):
     return buffer[:size]
 
 
+def _scratch_pieces(size, count):
+    """``count`` float32 scratch arrays of ``size`` elements from this thread's one buffer."""
+    buffer = _scratch_buffer(size * count)
+    return [buffer[k * size:(k + 1) * size] for k in range(count)]
+
+
 def _run_pieces(kernel, arrays, start, stop, scratch):
-    piece = min(CHUNK, stop - start)
-    buffer = _scratch_buffer(piece * scratch)
-    tmps = [buffer[k * piece:(k + 1) * piece] for k in range(scratch)]
+    tmps = _scratch_pieces(min(CHUNK, stop - start), scratch)
     for begin in range(start, stop, CHUNK):
         end = min(begin + CHUNK, stop)
         kernel(*[a[begin:end] for a in arrays], *[t[:end - begin] for t in tmps])
@@ -78,8 +82,7 @@ def elementwise(kernel, *arrays, scratch=1, parallel_min=None):
     """
     size = arrays[0].size
     if size <= CHUNK:
-        buffer = _scratch_buffer(size * scratch)
-        kernel(*arrays, *[buffer[k * size:(k + 1) * size].reshape(arrays[0].shape) for k in range(scratch)])
+        kernel(*arrays, *[tmp.reshape(arrays[0].shape) for tmp in _scratch_pieces(size, scratch)])
         return
     flat = [a.reshape(-1) for a in arrays]
     parallel_min = PARALLEL_MIN if parallel_min is None else parallel_min
