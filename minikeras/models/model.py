@@ -175,9 +175,8 @@ class Model(Layer):
         input_grad_needed, self.input_grad_needed = self.input_grad_needed, False
         try:
             if self._fused:
-                y_true = loss.prepare(y, y_pred)
-                value = loss.value(y_true, y_pred, sample_weight)
-                self.backward_from_logits(loss.gradient_wrt_logits(y_true, y_pred, sample_weight))
+                value, grad = loss.value_and_gradient_wrt_logits(loss.prepare(y, y_pred), y_pred, sample_weight)
+                self.backward_from_logits(grad)
             else:
                 value, grad = loss.value_and_gradient(y, y_pred, sample_weight)
                 self.backward(grad)

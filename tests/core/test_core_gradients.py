@@ -318,3 +318,28 @@ def test_loss_gradient_rank_3_with_per_timestep_weights():
     labels = np.array([[0, 3, 1], [2, 2, 0]])
     check_loss_gradient(losses.SparseCategoricalCrossentropy(from_logits=True), labels, y_pred,
                         sample_weight=weights)
+
+
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", "none"])
+@pytest.mark.parametrize("make_loss", [losses.SparseCategoricalCrossentropy,
+                                       lambda **kw: losses.SparseCategoricalCrossentropy(ignore_class=1, **kw),
+                                       losses.CategoricalCrossentropy, losses.BinaryCrossentropy],
+                         ids=["scce", "scce-ignore", "cce", "bce"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_value_and_gradient_wrt_logits_equals_the_separate_calls_bit_for_bit(make_loss, reduction, weighted):
+    """The training loop's one call (a short path for the common sparse case) changes no bit."""
+    loss = make_loss(reduction=reduction)
+    rng = np.random.default_rng(7)
+    logits = rng.normal(scale=4.0, size=(33, 10)).astype(np.float32)
+    logits[0, 3] = 60.0  # a saturated row: probabilities clipped at both ends
+    if isinstance(loss, losses.BinaryCrossentropy):
+        probabilities, y = activations.sigmoid(logits), (rng.random((33, 10)) > 0.5).astype(np.float32)
+    else:
+        probabilities, labels = activations.softmax(logits), rng.integers(0, 10, 33)
+        y = labels if isinstance(loss, losses.SparseCategoricalCrossentropy) else np.eye(10, dtype=np.float32)[labels]
+    weights = rng.random(33).astype(np.float32) if weighted else None
+    y_true = loss.prepare(y, probabilities)
+    value, grad = loss.value_and_gradient_wrt_logits(y_true, probabilities, weights)
+    assert np.array_equal(value, loss.value(y_true, probabilities, weights))
+    expected = loss.gradient_wrt_logits(y_true, probabilities, weights)
+    assert grad.dtype == expected.dtype == np.float32 and np.array_equal(grad, expected)
