@@ -203,15 +203,14 @@ def timed_progress_bar():
 def interleaved(runners, epochs, warmup, pause=0.3):
     """Median epoch time of each runner, epochs taken in turn so that load hits all alike.
 
-    The order rotates from round to round and each epoch starts after a short pause, so
-    that no runner always inherits the threads the one before it left spinning (OpenBLAS's
-    and XLA's worker threads spin for a while after their work before they sleep).
+    Each round takes the runners in a new random order (a fixed seed) and each epoch starts
+    after a short pause, so that no runner always follows the same one or inherits the
+    threads it left spinning (OpenBLAS's worker threads spin ~0.1 s after a product).
     """
     times = {name: [] for name in runners}
-    names = list(runners)
-    for round_ in range(warmup + epochs):
-        shift = round_ % len(names)
-        for name in names[shift:] + names[:shift]:
+    order = np.random.default_rng(3)
+    for _ in range(warmup + epochs):
+        for name in order.permutation(list(runners)):
             time.sleep(pause)
             times[name].append(runners[name]())
     return {name: median_epoch(t, warmup) for name, t in times.items()}, times
@@ -262,11 +261,20 @@ class HandLoop:
         self.rows = np.arange(batch)
 
     def step(self, X, Y, idx):
-        n = len(idx)
-        x = self.x[:n]
-        np.take(X, idx, axis=0, out=x)
-        labels = Y[idx]
-        a_prev, L = x, len(self.W)
+        x, labels = self.gather(X, Y, idx)
+        p = self.forward(x)
+        loss, g = self.loss_and_delta(p, labels)
+        self.backward(x, g)
+        self.update()
+        return loss
+
+    def gather(self, X, Y, idx):
+        x = self.x[:len(idx)]
+        np.take(X, idx, axis=0, out=x, mode="clip")  # the default mode='raise' copies through a buffer
+        return x, Y[idx]
+
+    def forward(self, x):
+        n, a_prev, L = len(x), x, len(self.W)
         for i in range(L):
             z = self.acts[i][:n]
             np.matmul(a_prev, self.W[i], out=z)
@@ -280,13 +288,21 @@ class HandLoop:
         np.exp(p, out=p)
         np.sum(p, axis=1, keepdims=True, out=rowmax)
         p /= rowmax
+        return p
+
+    def loss_and_delta(self, p, labels):
+        n = len(p)
         rows = self.rows[:n]
         picked = p[rows, labels]
         loss = -np.log(np.maximum(picked, np.float32(1e-7))).sum(dtype=np.float64)
         g = self.deltas[-1][:n]
         np.multiply(p, np.float32(1 / n), out=g)
         g[rows, labels] -= np.float32(1 / n)
-        for i in range(L - 1, -1, -1):
+        return loss, g
+
+    def backward(self, x, g):
+        n = len(x)
+        for i in range(len(self.W) - 1, -1, -1):
             a_in = x if i == 0 else self.acts[i - 1][:n]
             np.matmul(a_in.T, g, out=self.grads[2 * i])
             np.sum(g, axis=0, out=self.grads[2 * i + 1])
@@ -297,8 +313,6 @@ class HandLoop:
                 np.greater(a_in, 0, out=mask)
                 np.multiply(g_prev, mask, out=g_prev)
                 g = g_prev
-        self.update()
-        return loss
 
     def update(self):
         self.t += 1
@@ -663,6 +677,36 @@ def main():
         print(f"\nwrote {args.json}")
 
 
+PHASES = ("gather", "forward", "loss_and_delta", "backward", "update")
+
+
+def loop_phases(x, y, hidden, batch, optimizer, epochs):
+    """Microseconds per step in each phase of the hand-written loop (median over epochs).
+
+    Beside the floor's products per step, this shows what no NumPy step can shed: copying the
+    batch's rows out of the data set, and the optimizer's passes over all weights.
+    """
+    loop, rng = HandLoop(hidden, batch, optimizer), np.random.default_rng(1)
+    spent = {name: 0.0 for name in PHASES}
+    for name in PHASES:
+        def timed(*args, _fn=getattr(loop, name), _name=name):
+            start = time.perf_counter()
+            try:
+                return _fn(*args)
+            finally:
+                spent[_name] += time.perf_counter() - start
+        setattr(loop, name, timed)
+    steps = -(-len(x) // batch)
+    per_epoch = []
+    for epoch in range(epochs + 1):
+        for name in PHASES:
+            spent[name] = 0.0
+        loop.epoch(x, y, rng)
+        if epoch:  # the first epoch warms up
+            per_epoch.append({name: spent[name] / steps * 1e6 for name in PHASES})
+    return {name: statistics.median(e[name] for e in per_epoch) for name in PHASES}
+
+
 def extras(out, x, y, x_test, y_test, warmup, epochs, quick, tmpdir):
     print("\nprogress bar (verbose=1 drawing to a terminal-like buffer) vs verbose=0, 784-128-10 adam")
     out["progress_bar"] = []
@@ -679,6 +723,18 @@ def extras(out, x, y, x_test, y_test, warmup, epochs, quick, tmpdir):
                                     "cost_from_epoch_times": bar / plain - 1, "time_inside_bar_hooks": inside})
         print(f"  batch {batch:>4}: verbose=0 {plain:.3f} s, verbose=1 {bar:.3f} s ({100 * (bar / plain - 1):+.1f}%, "
               f"noisy); time inside the bar's hooks: {100 * inside:.2f}% of an epoch")
+
+    print("\nwhere the hand-written loop's step goes at batch 128 (us per step; 'products' is the floor)")
+    out["loop_phases"] = []
+    for hidden, optimizer in (((128,), "sgd"), ((128,), "adam"), ((512, 512, 512), "sgd"), ((512, 512, 512), "adam")):
+        phases = loop_phases(x, y, hidden, 128, optimizer, min(epochs, 3))
+        products = statistics.median(floor_runner(len(x), hidden, 128)() for _ in range(3)) / -(-len(x) // 128) * 1e6
+        total = sum(phases.values())
+        name = "-".join(map(str, (784,) + hidden + (10,)))
+        out["loop_phases"].append({"model": name, "optimizer": optimizer, "products": products, **phases})
+        print(f"  {name:<19}{optimizer:<5} step {total:6.0f} = " + ", ".join(
+            f"{key} {value:.0f}" for key, value in phases.items()) +
+            f"; products alone {products:.0f} (step/products {total / products:.2f})")
 
     with_acc, _ = fit_minikeras(x, y, (128,), 32, "adam", epochs, warmup, metrics=["accuracy"])
     out["accuracy_metric_epoch"] = with_acc
