@@ -634,7 +634,7 @@ class SparseCategoricalCrossentropy(Loss):
         if (sample_weight is not None or self.ignore_class is not None or probabilities.ndim != 2
                 or self.reduction not in ("sum_over_batch_size", "mean")):
             return super().value_and_gradient_wrt_logits(labels, probabilities, sample_weight)
-        # The usual training batch in a dozen NumPy calls (~7 us instead of ~19 at batch 32):
+        # The usual training batch in a dozen NumPy calls (~9 us instead of ~19 at batch 32):
         # the same float32 operations as value() and gradient_wrt_logits(), sharing the indexing.
         n = len(labels)
         rows = np.arange(n)
