@@ -227,14 +227,21 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         logp = activations.log_softmax(y_pred)
         values = -np.take_along_axis(logp, labels[..., None], axis=-1)[..., 0]
     else:
-        # Only the labelled probability of each row is normalized, clipped and logged: the
-        # same float32 operations on the entries that count, not on the whole (n, classes).
-        flat = y_pred.reshape(-1, y_pred.shape[-1])
-        picked = flat[np.arange(flat.shape[0]), labels.reshape(-1)].reshape(labels.shape)
-        p = picked / np.add.reduce(y_pred, axis=-1)
-        np.minimum(np.maximum(p, _f32(EPSILON), out=p), _f32(1 - EPSILON), out=p)  # clip
-        values = -np.log(p, out=p)
+        values = _neg_log_labelled(y_pred, labels)
     return values if keep is None else values * keep
+
+
+def _neg_log_labelled(y_pred, labels):
+    """-log of each row's labelled probability, normalized by the row's sum and clipped.
+
+    Only the labelled entry of each row is normalized, clipped and logged: the same float32
+    operations as on the whole (n, classes), on the entries that count.
+    """
+    flat = y_pred.reshape(-1, y_pred.shape[-1])
+    picked = flat[np.arange(flat.shape[0]), labels.reshape(-1)].reshape(labels.shape)
+    p = picked / np.add.reduce(y_pred, axis=-1)
+    np.minimum(np.maximum(p, _f32(EPSILON), out=p), _f32(1 - EPSILON), out=p)  # clip
+    return np.negative(np.log(p, out=p), out=p)
 
 
 def _sparse_labels(y_true, y_pred, loss_name):
@@ -634,16 +641,14 @@ class SparseCategoricalCrossentropy(Loss):
         if (sample_weight is not None or self.ignore_class is not None or probabilities.ndim != 2
                 or self.reduction not in ("sum_over_batch_size", "mean")):
             return super().value_and_gradient_wrt_logits(labels, probabilities, sample_weight)
-        # The usual training batch in a dozen NumPy calls (~9 us instead of ~19 at batch 32):
-        # the same float32 operations as value() and gradient_wrt_logits(), sharing the indexing.
-        n = len(labels)
-        rows = np.arange(n)
-        p = probabilities[rows, labels] / np.add.reduce(probabilities, axis=-1)
-        np.minimum(np.maximum(p, _f32(EPSILON), out=p), _f32(1 - EPSILON), out=p)
-        value = -np.add.reduce(np.log(p, out=p), dtype=np.float64) / max(n, 1)
+        # The usual training batch without the general path's checks, masks and weights
+        # (~13 us instead of ~19 at batch 32): the same float32 operations as value() and
+        # gradient_wrt_logits().
+        n = max(len(labels), 1)
+        value = np.add.reduce(_neg_log_labelled(probabilities, labels), dtype=np.float64) / n
         grad = probabilities.copy()
-        grad[rows, labels] -= 1
-        grad *= np.float32(1 / max(n, 1))
+        _subtract_at_labels(grad, labels, 1)
+        grad *= np.float32(1 / n)
         return value, grad
 
     def gradient_wrt_logits(self, labels, probabilities, sample_weight=None):
