@@ -22,6 +22,9 @@ class _ElementwiseActivation(Layer):
     def _kwargs(self):
         return {}
 
+    def get_config(self):
+        return {**super().get_config(), **self._kwargs()}
+
     def call(self, x, training=False):
         y = type(self).function(x, **self._kwargs())
         if training:
@@ -52,9 +55,6 @@ class ReLU(_ElementwiseActivation):
     def _kwargs(self):
         return {"negative_slope": self.negative_slope, "max_value": self.max_value, "threshold": self.threshold}
 
-    def get_config(self):
-        return {**super().get_config(), **self._kwargs()}
-
 
 class LeakyReLU(_ElementwiseActivation):
     """``x`` for ``x >= 0``, ``negative_slope * x`` otherwise (Keras: ``keras.layers.LeakyReLU``).
@@ -77,9 +77,6 @@ class LeakyReLU(_ElementwiseActivation):
     def _kwargs(self):
         return {"negative_slope": self.negative_slope}
 
-    def get_config(self):
-        return {**super().get_config(), "negative_slope": self.negative_slope}
-
 
 class ELU(_ElementwiseActivation):
     """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise (Keras: ``keras.layers.ELU``)."""
@@ -95,9 +92,6 @@ class ELU(_ElementwiseActivation):
 
     def _kwargs(self):
         return {"alpha": self.alpha}
-
-    def get_config(self):
-        return {**super().get_config(), "alpha": self.alpha}
 
 
 class PReLU(Layer):
