@@ -174,30 +174,30 @@ class MinikerasRunner:
 
 
 @contextlib.contextmanager
-def timed_progress_bar():
-    """Add up the time spent inside the progress bar's hooks (a direct price, free of load noise)."""
-    cls = mk.callbacks.ProgbarLogger
-    spent = [0.0]
-    originals = {name: getattr(cls, name) for name in
-                 ("on_epoch_begin", "on_train_batch_begin", "on_train_batch_end", "on_epoch_end", "on_train_end")
-                 if name in vars(cls)}
-
-    def wrap(fn):
-        def timed(*args, **kwargs):
+def time_spent_in(owner, names):
+    """Seconds spent inside each of ``owner``'s methods ``names`` (a class or an instance)
+    while the block runs: the methods are wrapped, then restored."""
+    spent = dict.fromkeys(names, 0.0)
+    originals = {name: vars(owner).get(name) for name in names}
+    for name in names:
+        def timed(*args, _fn=getattr(owner, name), _name=name, **kwargs):
             start = time.perf_counter()
             try:
-                return fn(*args, **kwargs)
+                return _fn(*args, **kwargs)
             finally:
-                spent[0] += time.perf_counter() - start
-        return timed
-
-    for name, fn in originals.items():
-        setattr(cls, name, wrap(fn))
+                spent[_name] += time.perf_counter() - start
+        setattr(owner, name, timed)
     try:
         yield spent
     finally:
-        for name, fn in originals.items():
-            setattr(cls, name, fn)
+        for name, original in originals.items():
+            if original is None:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, original)
+
+
+PROGRESS_BAR_HOOKS = ("on_epoch_begin", "on_train_batch_begin", "on_train_batch_end", "on_epoch_end", "on_train_end")
 
 
 def interleaved(runners, epochs, warmup, pause=0.3):
@@ -687,23 +687,14 @@ def loop_phases(x, y, hidden, batch, optimizer, epochs):
     batch's rows out of the data set, and the optimizer's passes over all weights.
     """
     loop, rng = HandLoop(hidden, batch, optimizer), np.random.default_rng(1)
-    spent = {name: 0.0 for name in PHASES}
-    for name in PHASES:
-        def timed(*args, _fn=getattr(loop, name), _name=name):
-            start = time.perf_counter()
-            try:
-                return _fn(*args)
-            finally:
-                spent[_name] += time.perf_counter() - start
-        setattr(loop, name, timed)
     steps = -(-len(x) // batch)
     per_epoch = []
-    for epoch in range(epochs + 1):
-        for name in PHASES:
-            spent[name] = 0.0
-        loop.epoch(x, y, rng)
-        if epoch:  # the first epoch warms up
-            per_epoch.append({name: spent[name] / steps * 1e6 for name in PHASES})
+    with time_spent_in(loop, PHASES) as spent:
+        for epoch in range(epochs + 1):
+            before = dict(spent)
+            loop.epoch(x, y, rng)
+            if epoch:  # the first epoch warms up
+                per_epoch.append({name: (spent[name] - before[name]) / steps * 1e6 for name in PHASES})
     return {name: statistics.median(e[name] for e in per_epoch) for name in PHASES}
 
 
@@ -716,9 +707,10 @@ def extras(out, x, y, x_test, y_test, warmup, epochs, quick, tmpdir):
         medians, _ = interleaved(runners, epochs + 2, warmup)
         plain, bar = medians["plain"], medians["bar"]
         bar_runner = MinikerasRunner(x, y, (128,), batch, "adam", verbose=1)
-        with timed_progress_bar() as spent:
+        cls = mk.callbacks.ProgbarLogger
+        with time_spent_in(cls, [name for name in PROGRESS_BAR_HOOKS if name in vars(cls)]) as spent:
             seconds = bar_runner.epoch()
-        inside = spent[0] / seconds
+        inside = sum(spent.values()) / seconds
         out["progress_bar"].append({"batch": batch, "verbose0": plain, "verbose1": bar,
                                     "cost_from_epoch_times": bar / plain - 1, "time_inside_bar_hooks": inside})
         print(f"  batch {batch:>4}: verbose=0 {plain:.3f} s, verbose=1 {bar:.3f} s ({100 * (bar / plain - 1):+.1f}%, "
