@@ -720,7 +720,8 @@ def extras(out, x, y, x_test, y_test, warmup, epochs, quick, tmpdir):
     out["loop_phases"] = []
     for hidden, optimizer in (((128,), "sgd"), ((128,), "adam"), ((512, 512, 512), "sgd"), ((512, 512, 512), "adam")):
         phases = loop_phases(x, y, hidden, 128, optimizer, min(epochs, 3))
-        products = statistics.median(floor_runner(len(x), hidden, 128)() for _ in range(3)) / -(-len(x) // 128) * 1e6
+        floor = floor_runner(len(x), hidden, 128)
+        products = statistics.median(floor() for _ in range(3)) / -(-len(x) // 128) * 1e6
         total = sum(phases.values())
         name = "-".join(map(str, (784,) + hidden + (10,)))
         out["loop_phases"].append({"model": name, "optimizer": optimizer, "products": products, **phases})
