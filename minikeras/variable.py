@@ -27,6 +27,16 @@ class Variable:
     def numpy(self):
         return self.value.copy()
 
+    def grad_buffer(self):
+        """The array the gradient is written into, in place (allocated at first use).
+
+        Layers write gradients into it rather than replacing ``grad``, so the views a
+        ``Packing`` made stay the arrays the optimizer updates from.
+        """
+        if self.grad is None:
+            self.grad = np.empty_like(self.value)
+        return self.grad
+
     def assign(self, value):
         """Copy ``value`` in, keeping the same buffer (optimizer slots stay attached)."""
         value = np.asarray(value)

@@ -147,9 +147,7 @@ class PReLU(Layer):
         x, negative = self._cache
         if self.trainable:
             summed = (0,) + tuple(d + 1 for d, n in enumerate(self.alpha.shape) if n == 1 and x.shape[d + 1] != 1)
-            if self.alpha.grad is None:
-                self.alpha.grad = np.empty_like(self.alpha.value)
-            self.alpha.grad[...] = np.add.reduce(grad * negative, axis=summed, keepdims=True)[0]
+            self.alpha.grad_buffer()[...] = np.add.reduce(grad * negative, axis=summed, keepdims=True)[0]
         if not self.input_grad_needed:
             return None
         return grad * np.where(x > 0, 1, self.alpha.value).astype(grad.dtype, copy=False)

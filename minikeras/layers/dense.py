@@ -88,13 +88,9 @@ class Dense(Layer):
         x2 = x.reshape(-1, kernel.shape[0])
         g2 = grad.reshape(-1, self.units)
         if self.trainable:
-            if self.kernel.grad is None:
-                self.kernel.grad = np.empty_like(kernel)
-            np.matmul(x2.T, g2, out=self.kernel.grad)
+            np.matmul(x2.T, g2, out=self.kernel.grad_buffer())
             if self.use_bias:
-                if self.bias.grad is None:
-                    self.bias.grad = np.empty_like(self.bias.value)
-                np.add.reduce(g2, axis=0, out=self.bias.grad)
+                np.add.reduce(g2, axis=0, out=self.bias.grad_buffer())
         if not self.input_grad_needed:
             return None
         return grad @ kernel.T

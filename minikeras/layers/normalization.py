@@ -148,9 +148,7 @@ class BatchNormalization(Layer):
         grad_gamma = np.add.reduce(grad * x_hat, axis=reduce)
         for variable, value in ((self.gamma, grad_gamma), (self.beta, grad_beta)):
             if variable is not None and self.trainable:
-                if variable.grad is None:
-                    variable.grad = np.empty_like(variable.value)
-                variable.grad[...] = value
+                variable.grad_buffer()[...] = value
         if not self.input_grad_needed:
             return None
         shape = inv.shape
@@ -259,9 +257,7 @@ class LayerNormalization(Layer):
         others = tuple(d for d in range(grad.ndim) if d not in self._axes)
         for variable, value in ((self.gamma, lambda: grad * x_hat), (self.beta, lambda: grad)):
             if variable is not None and self.trainable:
-                if variable.grad is None:
-                    variable.grad = np.empty_like(variable.value)
-                variable.grad[...] = np.add.reduce(value(), axis=others).reshape(variable.shape)
+                variable.grad_buffer()[...] = np.add.reduce(value(), axis=others).reshape(variable.shape)
         if not self.input_grad_needed:
             return None
         # With g' = g * gamma, per sample over the normalized axes:
