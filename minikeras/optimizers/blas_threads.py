@@ -18,9 +18,10 @@ nothing when NumPy's BLAS is not OpenBLAS with its own pthreads server (sequenti
 OpenMP builds are left alone), or when the environment variable
 ``MINIKERAS_RELEASE_BLAS_THREADS`` is ``0``.
 """
-import ctypes
 import os
 import threading
+
+from . import openblas
 
 ENABLED = os.environ.get("MINIKERAS_RELEASE_BLAS_THREADS", "1") != "0"
 OWN_THREAD_PREFIX = "minikeras-update"
@@ -32,17 +33,9 @@ _looked_up = False
 
 def _find_shutdown():
     """OpenBLAS's ``blas_thread_shutdown_`` from the library loaded in this process, or None."""
-    import numpy  # noqa: F401  (NumPy loads its BLAS)
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = {line.split()[-1] for line in maps if "openblas" in line.rsplit("/", 1)[-1].lower()}
-    except OSError:
-        return None
-    for path in sorted(paths):
-        try:
-            library = ctypes.CDLL(path)
-            shutdown = library.blas_thread_shutdown_
-        except (OSError, AttributeError):
+    for library in openblas.libraries():
+        shutdown = getattr(library, "blas_thread_shutdown_", None)
+        if shutdown is None:
             continue
         # Only OpenBLAS's own pthreads server (openblas_get_parallel() == 1) spins as described;
         # a sequential build has no threads, and an OpenMP build's threads belong to OpenMP.

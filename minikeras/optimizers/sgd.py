@@ -1,6 +1,7 @@
 """SGD with optional (Nesterov) momentum."""
 import numpy as np
 
+from .openblas import axpby
 from .optimizer import CHEAP_PARALLEL_MIN, Optimizer, elementwise
 
 
@@ -21,23 +22,20 @@ class SGD(Optimizer):
         lr = np.float32(lr)
         momentum = np.float32(self.momentum)
         nesterov = self.nesterov
+        one = np.float32(1)
 
         def kernel(g, w, *rest):
             tmp = rest[-1]
-            np.multiply(g, lr, out=tmp)          # lr·g
             if len(rest) == 1:
-                w -= tmp
+                axpby(-lr, g, one, w, tmp)       # w -= lr·g
                 return
             m = rest[0]
-            m *= momentum                        # m = momentum·m - lr·g
-            m -= tmp
-            if not nesterov:                     # w += m
+            axpby(-lr, g, momentum, m, tmp)      # m = momentum·m - lr·g
+            if nesterov:                         # w += momentum·m - lr·g
+                axpby(momentum, m, one, w, tmp)
+                axpby(-lr, g, one, w, tmp)
+            else:                                # w += m
                 w += m
-                return
-            np.multiply(m, momentum, out=tmp)    # w += momentum·m - lr·g
-            w += tmp
-            np.multiply(g, lr, out=tmp)
-            w -= tmp
 
         elementwise(kernel, grad, value, *slots, parallel_min=CHEAP_PARALLEL_MIN)
 

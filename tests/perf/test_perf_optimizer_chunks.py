@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from minikeras import optimizers
+from minikeras.optimizers import openblas
 from minikeras.optimizers import optimizer as optimizer_module
 from minikeras.variable import Variable
 
@@ -46,6 +47,16 @@ def _reference_sgd(w, grads, lr=0.01, momentum=0.9, nesterov=False):
     return w
 
 
+@pytest.fixture(params=["openblas", "numpy"])
+def axpby_path(request, monkeypatch):
+    """Run a test with OpenBLAS's saxpby (when NumPy's BLAS has it) and with the NumPy fallback."""
+    if request.param == "openblas" and openblas._saxpby is None:
+        pytest.skip("NumPy's BLAS has no saxpby")
+    if request.param == "numpy":
+        monkeypatch.setattr(openblas, "_saxpby", None)
+    return request.param
+
+
 def _run(opt, w, grads):
     variable = Variable(w.copy(), "w")
     for g in grads:
@@ -55,7 +66,7 @@ def _run(opt, w, grads):
 
 @pytest.mark.parametrize("shape", SIZES)
 @pytest.mark.parametrize("amsgrad", [False, True])
-def test_chunked_adam_matches_the_formula(shape, amsgrad):
+def test_chunked_adam_matches_the_formula(shape, amsgrad, axpby_path):
     rng = np.random.default_rng(0)
     w = rng.standard_normal(shape).astype(np.float32)
     grads = _grads(rng, shape, 12)
@@ -66,7 +77,7 @@ def test_chunked_adam_matches_the_formula(shape, amsgrad):
 
 @pytest.mark.parametrize("shape", SIZES)
 @pytest.mark.parametrize("momentum,nesterov", [(0.0, False), (0.9, False), (0.9, True)])
-def test_chunked_sgd_matches_the_formula(shape, momentum, nesterov):
+def test_chunked_sgd_matches_the_formula(shape, momentum, nesterov, axpby_path):
     rng = np.random.default_rng(1)
     w = rng.standard_normal(shape).astype(np.float32)
     grads = _grads(rng, shape, 10)
