@@ -1,6 +1,7 @@
 """Adamax."""
 import numpy as np
 
+from .openblas import axpby
 from .optimizer import Optimizer, elementwise
 
 
@@ -20,9 +21,7 @@ class Adamax(Optimizer):
         correction = f32(1) - f32(self.beta_1) ** f32(self.iterations + 1)
 
         def kernel(g, w, m, u, t1, t2):
-            np.subtract(g, m, out=t1)            # m += (g - m)(1 - b1)
-            t1 *= c1
-            m += t1
+            axpby(c1, g, 1 - c1, m, t1)          # m += (g - m)(1 - b1), as m = b1·m + (1 - b1)·g
             u *= b2                              # u = max(b2·u, |g|)
             np.abs(g, out=t1)
             np.maximum(u, t1, out=u)

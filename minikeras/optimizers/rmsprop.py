@@ -1,6 +1,7 @@
 """RMSprop."""
 import numpy as np
 
+from .openblas import axpby
 from .optimizer import Optimizer, elementwise
 
 
@@ -31,19 +32,15 @@ class RMSprop(Optimizer):
     def update_step(self, grad, value, slots, lr):
         f32 = np.float32
         rho, one_minus_rho, eps, lr = f32(self.rho), f32(1 - self.rho), f32(self.epsilon), f32(lr)
-        momentum, centered = f32(self.momentum), self.centered
+        momentum, centered, one = f32(self.momentum), self.centered, f32(1)
 
         def kernel(g, w, ms, *rest):
             *extra, t1, t2 = rest
-            ms *= rho                            # ms = rho·ms + (1 - rho)·g²
-            np.square(g, out=t1)
-            t1 *= one_minus_rho
-            ms += t1
+            np.square(g, out=t1)                 # ms = rho·ms + (1 - rho)·g²
+            axpby(one_minus_rho, t1, rho, ms, t1)
             if centered:                         # denominator ms - mg² (mg: running mean gradient)
                 mg = extra[-1]
-                mg *= rho
-                np.multiply(g, one_minus_rho, out=t1)
-                mg += t1
+                axpby(one_minus_rho, g, rho, mg, t1)
                 np.square(mg, out=t1)
                 np.subtract(ms, t1, out=t1)
                 t1 += eps
@@ -54,11 +51,10 @@ class RMSprop(Optimizer):
             t2 /= t1
             if momentum > 0:
                 mom = extra[0]
-                mom *= momentum
-                mom += t2
-                w -= mom
+                axpby(one, t2, momentum, mom, t1)
+                axpby(-one, mom, one, w, t1)
             else:
-                w -= t2
+                axpby(-one, t2, one, w, t1)
 
         elementwise(kernel, grad, value, *slots, scratch=2)
 
