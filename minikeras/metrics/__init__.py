@@ -4,7 +4,10 @@ One module per family: base (Metric, Mean, Sum, MeanMetricWrapper), accuracy, re
 loss_metrics (cross-entropies, divergences, hinges), confusion (counts, Precision, Recall, AUC),
 f_score. Names resolve as Keras 3's ``keras.metrics.get`` resolves them (class name, its
 snake_case, and the aliases ``mse``, ``mae``, ``mape``, ``msle``, ``bce``); in
-``compile(metrics=[...])`` a metric given by string is logged under that string.
+``compile(metrics=[...])`` a metric given by string is logged under that string, and a
+function under its ``__name__``. The loss functions Keras 3 also exports here
+(``mean_absolute_error``, ``binary_crossentropy``, ``hinge``...) are the very functions of
+``keras.losses``, as in Keras.
 """
 from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
                        SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, _ResolvedAccuracy, accuracy,
@@ -17,6 +20,10 @@ from .confusion import AUC, FalseNegatives, FalsePositives, Precision, Recall, T
 from .f_score import F1Score, FBetaScore
 from .loss_metrics import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge, Hinge, KLDivergence,
                            Poisson, SparseCategoricalCrossentropy, SquaredHinge)
+from ..losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge, huber,
+                      kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
+                      mean_squared_error, mean_squared_logarithmic_error, poisson,
+                      sparse_categorical_crossentropy, squared_hinge)
 from .regression import (CosineSimilarity, LogCoshError, MeanAbsoluteError, MeanAbsolutePercentageError,
                          MeanSquaredError, MeanSquaredLogarithmicError, R2Score, RootMeanSquaredError)
 

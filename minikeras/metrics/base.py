@@ -62,6 +62,24 @@ def same_rank(y_true, y_pred):
     return y_true, y_pred
 
 
+def squeeze_or_expand(x1, x2):
+    """``x1`` and ``x2`` (as arrays, dtypes kept) brought to the same rank when their ranks differ
+    by one and the longer one ends in an axis of 1 (Keras's ``squeeze_or_expand_to_same_rank``):
+    that axis is dropped, or, when the other one is 1-D, one is added to the other."""
+    x1, x2 = np.asarray(x1), np.asarray(x2)
+    if x1.ndim == x2.ndim + 1 and x1.shape[-1] == 1:
+        if x2.ndim == 1:
+            x2 = x2[:, None]
+        else:
+            x1 = x1[..., 0]
+    elif x2.ndim == x1.ndim + 1 and x2.shape[-1] == 1:
+        if x1.ndim == 1:
+            x1 = x1[:, None]
+        else:
+            x2 = x2[..., 0]
+    return x1, x2
+
+
 def divide_no_nan(x, y):
     """x / y, and 0 where y is 0 (Keras's ``ops.divide_no_nan``)."""
     y = np.asarray(y, dtype=np.float64)
