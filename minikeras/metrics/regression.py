@@ -55,6 +55,11 @@ class R2Score(Metric):
     ``1 - sum((y - y_pred)**2) / sum((y - mean(y))**2)`` from streamed weighted sums per column;
     ``class_aggregation`` is ``"uniform_average"`` (default), ``"variance_weighted_average"`` or
     None (one score per column); ``num_regressors > 0`` gives the adjusted R2. Inputs are 2-D.
+
+The adjusted R2's ``n`` is the number of rows with a non-zero weight in at least one output,
+as in Keras since keras-team/keras#23334 (merged for 3.16). Keras 3.15 counts every element,
+``rows x outputs`` (zero-weighted ones too), so on multi-output data it gives a less adjusted
+score. With ``num_regressors >= n - 1`` the plain R2 is returned with Keras's warnings.
     """
 
     def __init__(self, class_aggregation="uniform_average", num_regressors=0, name="r2_score", dtype=None):
@@ -99,9 +104,12 @@ class R2Score(Metric):
             scores = np.sum(total * scores) / np.sum(total)
         if self.num_regressors:
             n, p = self.num_samples, self.num_regressors
-            if p >= n - 1:
-                warnings.warn(f"R2Score: {p} regressors for {n:g} samples, so the adjusted score is undefined; "
-                              "returning the standard R2 score", stacklevel=2)
+            if p > n - 1:
+                warnings.warn("More independent predictors than datapoints in adjusted R2 score. "
+                              "Falling back to standard R2 score.", stacklevel=2)
+            elif p == n - 1:
+                warnings.warn("Division by zero in Adjusted R2 score. Falling back to standard R2 score.",
+                              stacklevel=2)
             else:
                 scores = 1 - (1 - scores) * (n - 1) / (n - p - 1)
         return np.asarray(scores, dtype=np.float32)[()] if np.ndim(scores) == 0 else scores.astype(np.float32)
