@@ -168,6 +168,10 @@ class Model(Layer):
                              "and optimizer yet")
 
     def _train_step(self, x, y, sample_weight):
+        if self.optimizer.learning_rate_schedule is not None:
+            # A schedule's rate is checked before the forward pass moves BatchNormalization's
+            # statistics or dropout's random stream, so a bad rate changes nothing.
+            _ = self.optimizer.learning_rate
         loss = self.loss
         y_pred = self.call(x, training=True)
         # Nothing upstream of a model being trained wants dL/dx: the first layer skips that

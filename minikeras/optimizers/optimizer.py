@@ -145,8 +145,29 @@ class Optimizer:
     def learning_rate(self):
         """The current learning rate (a schedule is evaluated at the iteration count)."""
         if isinstance(self._learning_rate, schedules.LearningRateSchedule):
-            return float(self._learning_rate(self.iterations))
+            return self._scheduled_learning_rate()
         return self._learning_rate
+
+    def _scheduled_learning_rate(self):
+        """The schedule's rate at this iteration, checked to be a finite non-negative real number.
+
+        ``apply`` reads it before it writes anything, and the training step reads it before
+        the forward pass, so a bad rate (from a user-written schedule) stops training with
+        the weights, slots, statistics and iteration count as they were.
+        """
+        schedule, step = self._learning_rate, self.iterations
+        value = schedule(step)
+        rate = None
+        if isinstance(value, (np.ndarray, np.generic)) and np.size(value) == 1 and np.isrealobj(value) \
+                and value.dtype != np.bool_:
+            rate = float(np.reshape(value, ()))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            rate = float(value)
+        if rate is None or not np.isfinite(rate) or rate < 0:
+            raise ValueError(f"{type(self).__name__}: the learning rate schedule {type(schedule).__name__} "
+                             f"returned {value!r} at step {step}; a learning rate must be a finite "
+                             "non-negative real number")
+        return rate
 
     @learning_rate.setter
     def learning_rate(self, value):

@@ -2,12 +2,38 @@
 
 The optimizer evaluates its schedule at its iteration count before incrementing it, so
 the first update uses ``schedule(0)`` (as Keras does).
+
+Every built-in schedule checks its arguments when it is constructed, so that it can only
+return finite non-negative learning rates: Keras checks only ``decay_steps > 0`` and lets,
+for example, a negative ``decay_rate`` produce NaN (or, in Python, complex) rates in the
+middle of training.
 """
 import math
+import numbers
+
+import numpy as np
 
 from ..registry import Registry
 
 _registry = Registry("learning rate schedule")
+
+
+def _check_number(schedule, argument, value, minimum=None, strict=False, maximum=None):
+    """``value`` as checked: a finite real number (not a bool) within the given bounds."""
+    name = type(schedule).__name__
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{name} {argument} must be a finite real number, got {value!r}")
+    if minimum is not None and (value <= minimum if strict else value < minimum):
+        raise ValueError(f"{name} {argument} must be {'>' if strict else '>='} {minimum}, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} {argument} must be <= {maximum}, got {value!r}")
+    return value
+
+
+def _check_bool(schedule, argument, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{type(schedule).__name__} {argument} must be True or False, got {value!r}")
+    return value
 
 
 class LearningRateSchedule:
@@ -30,11 +56,17 @@ def _register(cls):
 
 @_register
 class ExponentialDecay(LearningRateSchedule):
-    """initial * decay_rate ** (step / decay_steps), floored to whole periods when ``staircase``."""
+    """initial * decay_rate ** (step / decay_steps), floored to whole periods when ``staircase``.
+
+    ``initial_learning_rate`` and ``decay_rate`` must be >= 0 (a negative ``decay_rate``
+    has no real fractional powers) and ``decay_steps`` > 0.
+    """
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
-        if decay_steps <= 0:
-            raise ValueError(f"ExponentialDecay decay_steps must be > 0, got {decay_steps!r}")
+        _check_number(self, "initial_learning_rate", initial_learning_rate, 0)
+        _check_number(self, "decay_steps", decay_steps, 0, strict=True)
+        _check_number(self, "decay_rate", decay_rate, 0)
+        _check_bool(self, "staircase", staircase)
         self.initial_learning_rate, self.decay_steps = initial_learning_rate, decay_steps
         self.decay_rate, self.staircase, self.name = decay_rate, staircase, name
 
@@ -49,12 +81,26 @@ class ExponentialDecay(LearningRateSchedule):
 
 @_register
 class PiecewiseConstantDecay(LearningRateSchedule):
-    """values[i] while step <= boundaries[i] (values[-1] after the last boundary)."""
+    """values[i] while step <= boundaries[i] (values[-1] after the last boundary).
+
+    ``values`` must be >= 0 and ``boundaries`` strictly increasing (Keras does not check
+    the order; unordered boundaries would make the rate depend on which test comes first).
+    """
 
     def __init__(self, boundaries, values, name="PiecewiseConstant"):
+        for argument, sequence in (("boundaries", boundaries), ("values", values)):
+            if isinstance(sequence, (str, bytes)) or not hasattr(sequence, "__len__"):
+                raise ValueError(f"PiecewiseConstantDecay {argument} must be a list of numbers, got {sequence!r}")
         if len(values) != len(boundaries) + 1:
             raise ValueError(f"PiecewiseConstantDecay needs len(values) == len(boundaries) + 1, got "
                              f"{len(values)} values and {len(boundaries)} boundaries")
+        for index, boundary in enumerate(boundaries):
+            _check_number(self, f"boundaries[{index}]", boundary)
+            if index and boundary <= boundaries[index - 1]:
+                raise ValueError(f"PiecewiseConstantDecay boundaries must be strictly increasing, got "
+                                 f"{list(boundaries)!r} (boundaries[{index}] = {boundary!r})")
+        for index, value in enumerate(values):
+            _check_number(self, f"values[{index}]", value, 0)
         self.boundaries, self.values, self.name = list(boundaries), list(values), name
 
     def __call__(self, step):
@@ -69,11 +115,17 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
 @_register
 class InverseTimeDecay(LearningRateSchedule):
-    """initial / (1 + decay_rate * step / decay_steps)."""
+    """initial / (1 + decay_rate * step / decay_steps).
+
+    ``initial_learning_rate`` and ``decay_rate`` must be >= 0 (a negative ``decay_rate``
+    divides by zero, then gives negative rates) and ``decay_steps`` > 0.
+    """
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="InverseTimeDecay"):
-        if decay_steps <= 0:
-            raise ValueError(f"InverseTimeDecay decay_steps must be > 0, got {decay_steps!r}")
+        _check_number(self, "initial_learning_rate", initial_learning_rate, 0)
+        _check_number(self, "decay_steps", decay_steps, 0, strict=True)
+        _check_number(self, "decay_rate", decay_rate, 0)
+        _check_bool(self, "staircase", staircase)
         self.initial_learning_rate, self.decay_steps = initial_learning_rate, decay_steps
         self.decay_rate, self.staircase, self.name = decay_rate, staircase, name
 
@@ -88,12 +140,21 @@ class InverseTimeDecay(LearningRateSchedule):
 
 @_register
 class CosineDecay(LearningRateSchedule):
-    """Optional linear warmup to ``warmup_target``, then cosine decay to ``alpha`` × the peak."""
+    """Optional linear warmup to ``warmup_target``, then cosine decay to ``alpha`` × the peak.
+
+    ``initial_learning_rate``, ``alpha``, ``warmup_target`` (unless None) and
+    ``warmup_steps`` must be >= 0 (a negative ``alpha`` ends in negative rates) and
+    ``decay_steps`` > 0.
+    """
 
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay",
                  warmup_target=None, warmup_steps=0):
-        if decay_steps <= 0:
-            raise ValueError(f"CosineDecay decay_steps must be > 0, got {decay_steps!r}")
+        _check_number(self, "initial_learning_rate", initial_learning_rate, 0)
+        _check_number(self, "decay_steps", decay_steps, 0, strict=True)
+        _check_number(self, "alpha", alpha, 0)
+        if warmup_target is not None:
+            _check_number(self, "warmup_target", warmup_target, 0)
+        _check_number(self, "warmup_steps", warmup_steps, 0)
         self.initial_learning_rate, self.decay_steps, self.alpha = initial_learning_rate, decay_steps, alpha
         self.name, self.warmup_target, self.warmup_steps = name, warmup_target, warmup_steps
 
@@ -114,12 +175,19 @@ class CosineDecay(LearningRateSchedule):
 
 @_register
 class PolynomialDecay(LearningRateSchedule):
-    """(initial - end) * (1 - step / decay_steps) ** power + end; ``cycle`` restarts the decay."""
+    """(initial - end) * (1 - step / decay_steps) ** power + end; ``cycle`` restarts the decay.
+
+    ``initial_learning_rate``, ``end_learning_rate`` and ``power`` must be >= 0 (a negative
+    ``power`` divides by zero at the end of the decay) and ``decay_steps`` > 0.
+    """
 
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0,
                  cycle=False, name="PolynomialDecay"):
-        if decay_steps <= 0:
-            raise ValueError(f"PolynomialDecay decay_steps must be > 0, got {decay_steps!r}")
+        _check_number(self, "initial_learning_rate", initial_learning_rate, 0)
+        _check_number(self, "decay_steps", decay_steps, 0, strict=True)
+        _check_number(self, "end_learning_rate", end_learning_rate, 0)
+        _check_number(self, "power", power, 0)
+        _check_bool(self, "cycle", cycle)
         self.initial_learning_rate, self.decay_steps = initial_learning_rate, decay_steps
         self.end_learning_rate, self.power, self.cycle, self.name = end_learning_rate, power, cycle, name
 
