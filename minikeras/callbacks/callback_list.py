@@ -12,6 +12,34 @@ def _overrides(callback, hook):
     return method is not None and method is not getattr(Callback, hook)
 
 
+def flatten_callbacks(callbacks):
+    """The ``callbacks`` argument as a flat list of Callbacks.
+
+    Like Keras (whose CallbackList flattens the argument), a single Callback, a CallbackList
+    and lists or tuples of them (nested too) are accepted; anything else is a TypeError
+    naming ``callbacks``.
+    """
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, Callback):
+        return [callbacks]
+    if isinstance(callbacks, CallbackList):
+        return list(callbacks.callbacks)
+    if not isinstance(callbacks, (list, tuple)):
+        raise TypeError("callbacks must be a Callback or a list of Callbacks, got "
+                        f"{type(callbacks).__name__}: {callbacks!r}")
+    flat = []
+    for item in callbacks:
+        if isinstance(item, (list, tuple, CallbackList)):
+            flat += flatten_callbacks(item)
+        elif isinstance(item, Callback):
+            flat.append(item)
+        else:
+            raise TypeError("callbacks must be a Callback or a list of Callbacks, got an item of type "
+                            f"{type(item).__name__}: {item!r}")
+    return flat
+
+
 class CallbackList:
     """Calls each hook on every callback in order (Keras: ``keras.callbacks.CallbackList``).
 
@@ -20,7 +48,7 @@ class CallbackList:
     """
 
     def __init__(self, callbacks=None, model=None, **params):
-        self.callbacks = list(callbacks or [])
+        self.callbacks = flatten_callbacks(callbacks)
         self.model = None
         self.params = {}
         if model is not None:

@@ -14,7 +14,8 @@ import numpy as np
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
-from ..callbacks import Callback, CallbackList, History, ProgbarLogger
+from ..callbacks import CallbackList, History, ProgbarLogger
+from ..callbacks.callback_list import flatten_callbacks
 from ..callbacks.progbar_logger import summary_line
 from ..layers.layer import Layer
 from ..variable import pack
@@ -290,6 +291,7 @@ class Model(Layer):
         checks.check_non_negative_int(epochs, "epochs")
         checks.check_non_negative_int(initial_epoch, "initial_epoch")
         checks.check_validation_split(validation_split)
+        callbacks = flatten_callbacks(callbacks)
         if validation_data is not None:
             validation_split = 0.0  # Keras: validation_data overrides validation_split
         if shuffle not in (True, False, "batch"):
@@ -357,12 +359,7 @@ class Model(Layer):
 
     def _fit_callbacks(self, callbacks, verbose, epochs, steps):
         """The user's callbacks, then History, then the progress display (Keras's order)."""
-        if isinstance(callbacks, CallbackList):
-            callbacks = callbacks.callbacks
-        callbacks = list(callbacks or [])
-        for callback in callbacks:
-            if not isinstance(callback, Callback):
-                raise TypeError(f"callbacks must be keras Callback instances, got {type(callback).__name__}")
+        callbacks = list(callbacks)  # already flattened and checked by fit
         history = next((c for c in callbacks if isinstance(c, History)), None)
         if history is None:
             history = History()
@@ -427,6 +424,7 @@ class Model(Layer):
         """
         self._require_compiled("evaluate")
         verbose = _resolve_verbose(verbose)
+        callbacks = flatten_callbacks(callbacks)
         _check_positive_int(batch_size, "batch_size")
         _check_positive_int(steps, "steps")
         adapter = self._adapter(x, y, sample_weight, batch_size, steps)
@@ -452,6 +450,7 @@ class Model(Layer):
         _check_positive_int(batch_size, "batch_size")
         _check_positive_int(steps, "steps")
         _resolve_verbose(verbose)
+        callbacks = flatten_callbacks(callbacks)
         if is_iterator_input(x):
             adapter = self._adapter(x, None, None, batch_size, steps, need_y=False)
         else:
