@@ -18,6 +18,7 @@ from ..callbacks import CallbackList, History, ProgbarLogger
 from ..callbacks.callback_list import flatten_callbacks
 from ..callbacks.progbar_logger import summary_line
 from ..layers.layer import Layer
+from ..metrics.check import check_metrics
 from ..variable import pack
 from . import validation as checks
 from .data_adapter import (RAN_OUT_MESSAGE, as_float32, get_data_adapter, is_iterator_input, to_array,
@@ -95,6 +96,7 @@ class Model(Layer):
         self.history = None
         self._metrics = []
         self._weighted_metrics = []
+        self._metrics_checked = None
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._fused = False
         self._compile_config = None
@@ -117,6 +119,7 @@ class Model(Layer):
         weighted_objs = [metrics_module.to_metric(m) for m in _as_list(weighted_metrics, "weighted_metrics")]
         self.optimizer, self.loss = optimizer_obj, loss_obj
         self._metrics, self._weighted_metrics = metric_objs, weighted_objs
+        self._metrics_checked = None  # labels' format the metrics were last checked against
         self._compile_config = {"optimizer": optimizer, "loss": loss, "metrics": metrics,
                                 "weighted_metrics": weighted_metrics}
         self.compiled = True
@@ -223,7 +226,7 @@ class Model(Layer):
         x, y, sample_weight = checks.check_arrays(x, y, sample_weight, need_y, prefix)
         self.check_input_shape(tuple(x.shape), prefix + "x")
         if y is not None and self.loss is not None:
-            self._check_targets(y, tuple(x.shape), prefix)
+            self._check_targets(y, tuple(x.shape), prefix, sample_weight)
         return x, y, sample_weight
 
     def _ensure_built(self, x):
@@ -235,8 +238,9 @@ class Model(Layer):
     def check_input_shape(self, shape, argument="x"):
         """Raise a clear error when data of ``shape`` cannot be fed to the (built) model."""
 
-    def _check_targets(self, y, x_shape, prefix=""):
-        """The loss's check of the labels against the output shape the model has (or will have)."""
+    def _check_targets(self, y, x_shape, prefix="", sample_weight=None):
+        """The loss's and the metrics' checks of the labels against the output shape the model has
+        (or will have)."""
         output_shape = self.output_shape if self.built else self.compute_output_shape((None,) + x_shape[1:])
         if output_shape is None:
             return
@@ -245,6 +249,12 @@ class Model(Layer):
             self.loss.check_targets(labels, (len(y),) + tuple(output_shape[1:]))
         except ValueError as error:
             raise ValueError(f"{prefix}y: {error}") from None
+        # The metrics, once per fit/evaluate call on two rows: a metric that cannot take these
+        # labels fails here, before the first step changes any weight.
+        key = (tuple(np.shape(y)[1:]), np.asarray(y[:0]).dtype.str, tuple(output_shape[1:]), sample_weight is None)
+        if key != self._metrics_checked:
+            check_metrics(self._metrics, self._weighted_metrics, y, output_shape, sample_weight, prefix)
+            self._metrics_checked = key
 
     # -- fit -------------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -391,7 +401,7 @@ class Model(Layer):
             raise ValueError(f"{prefix}x gave batches without targets: training and evaluation need batches "
                              "(x, y) or (x, y, sample_weight), got (x,)")
         if yb is not None and self.loss is not None:
-            self._check_targets(yb, tuple(xb.shape), prefix)
+            self._check_targets(yb, tuple(xb.shape), prefix, adapter.peek()[2])
         return adapter
 
     def _evaluate_adapter(self, adapter, callback_list=None, in_fit=False):

@@ -168,7 +168,7 @@ def test_precision_on_integer_labels_against_class_probabilities_is_a_clear_erro
     model.compile("adam", "sparse_categorical_crossentropy", metrics=[keras.metrics.Precision()])
     x = np.random.default_rng(0).random((16, 4)).astype("float32")
     y = np.arange(16) % 3
-    with pytest.raises(ValueError, match=r"one 0/1 label per prediction.*\(8, 3\).*\(8,\)"):
+    with pytest.raises(ValueError, match=r"metric 'precision'.*\(16,\).*\(16, 3\).*one 0/1 label per prediction"):
         model.fit(x, y, epochs=1, batch_size=8, verbose=0)
 
 
