@@ -5,11 +5,11 @@
 """
 from . import activations, backend, callbacks, datasets, initializers, layers, losses, metrics, models, optimizers
 from . import regularizers, saving, utils
-from .layers import Input
+from .layers import Input, Layer
 from .models import Model, Sequential
 from .saving import load_model
 
 __version__ = "0.1.0"
 
 __all__ = ["activations", "backend", "callbacks", "datasets", "initializers", "layers", "losses", "metrics", "models",
-           "optimizers", "regularizers", "saving", "utils", "Input", "Model", "Sequential", "load_model"]
+           "optimizers", "regularizers", "saving", "utils", "Input", "Layer", "Model", "Sequential", "load_model"]

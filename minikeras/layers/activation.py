@@ -38,6 +38,8 @@ class Activation(Layer):
 class Softmax(Layer):
     """Softmax along ``axis`` (Keras: ``keras.layers.Softmax``)."""
 
+    compute_output_shape = Layer.same_shape
+
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = axis

@@ -17,6 +17,8 @@ def _non_negative(value, argument, cls, allow_none=False):
 class _ElementwiseActivation(Layer):
     """An activation function with fixed keyword arguments; backward is its derivative."""
 
+    compute_output_shape = Layer.same_shape
+
     function = None
 
     def _kwargs(self):
@@ -102,6 +104,8 @@ class PReLU(Layer):
     ``alpha_constraint`` is accepted only as None.
     """
 
+    compute_output_shape = Layer.same_shape
+
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None,
                  shared_axes=None, **kwargs):
         super().__init__(**kwargs)
@@ -129,7 +133,8 @@ class PReLU(Layer):
         if None in shape:
             raise ValueError(f"PReLU {self.name!r} needs known sizes on every non-shared axis, got input "
                              f"shape {input_shape}")
-        self.alpha = self.add_weight("alpha", tuple(shape), self.alpha_initializer, self.alpha_regularizer)
+        self.alpha = self.add_weight(shape=tuple(shape), initializer=self.alpha_initializer,
+                                     regularizer=self.alpha_regularizer, name="alpha")
         self.built = True
 
     def call(self, x, training=False):

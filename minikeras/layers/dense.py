@@ -42,10 +42,11 @@ class Dense(Layer):
         if in_features is None:
             raise ValueError(f"Dense layer {self.name!r} needs a known last input dimension, "
                              f"got input shape {input_shape}")
-        self.kernel = self.add_weight("kernel", (in_features, self.units), self.kernel_initializer,
-                                      self.kernel_regularizer)
+        self.kernel = self.add_weight(shape=(in_features, self.units), initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, name="kernel")
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer, self.bias_regularizer)
+            self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, name="bias")
         self.built = True
 
     def compute_output_shape(self, input_shape):

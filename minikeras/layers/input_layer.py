@@ -5,6 +5,8 @@ from .layer import Layer, _shape_tuple, drop_keras_only_fields
 class InputLayer(Layer):
     """Declares the per-sample input shape of a Sequential model (Keras: ``keras.layers.InputLayer``)."""
 
+    compute_output_shape = Layer.same_shape
+
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
                  input_tensor=None, optional=False, name=None, **kwargs):
         kwargs = drop_keras_only_fields("InputLayer", kwargs)

@@ -40,6 +40,11 @@ def drop_keras_only_fields(class_name, config):
     return config
 
 
+# add_weight keywords Keras has and minikeras accepts only at these values.
+_ADD_WEIGHT_DEFAULTS = {"autocast": (True,), "aggregation": ("none", None, "mean"),
+                        "overwrite_with_gradient": (False,)}
+
+
 class Layer:
     """Base class of every layer, Keras-style.
 
@@ -75,11 +80,40 @@ class Layer:
         self.output_shape = None
 
     # -- weights ---------------------------------------------------------------------
-    def add_weight(self, name, shape, initializer="glorot_uniform", regularizer=None, trainable=True):
-        """Create a float32 weight, initialized now, and track it on the layer."""
-        init = initializers.get(initializer)
-        variable = Variable(init(tuple(shape), "float32"), name, trainable=trainable,
-                            regularizer=regularizers.get(regularizer))
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,
+                   constraint=None, name=None, **kwargs):
+        """Create a float32 weight, initialized now, and track it on the layer (Keras 3's signature).
+
+        ``initializer`` defaults to ``"glorot_uniform"``, as in Keras for float weights; ``name``
+        defaults to ``"variable"``, ``"variable_1"``, ... The Keras 2 order
+        ``add_weight(name, shape, initializer, regularizer, trainable)`` is accepted too.
+        Keras's ``autocast``, ``aggregation`` and ``overwrite_with_gradient`` are accepted at
+        their defaults; constraints and dtypes other than float32 are refused.
+        """
+        if isinstance(shape, str):
+            raise ValueError(f"add_weight on layer {self.name!r} takes the shape first, as in Keras 3: "
+                             f"add_weight(shape=..., initializer=..., name=...); got shape={shape!r}")
+        for key, value in kwargs.items():
+            if key not in _ADD_WEIGHT_DEFAULTS:
+                raise unexpected_keyword(type(self), key)
+            if value not in _ADD_WEIGHT_DEFAULTS[key]:
+                raise ValueError(f"add_weight on layer {self.name!r}: {key}={value!r} is not supported by "
+                                 f"minikeras (accepted: {_ADD_WEIGHT_DEFAULTS[key]})")
+        if shape is None:
+            raise ValueError(f"add_weight on layer {self.name!r}: shape is required, got None")
+        if constraint is not None:
+            raise ValueError(f"add_weight on layer {self.name!r}: weight constraints are not supported by "
+                             f"minikeras, got constraint={constraint!r}")
+        if dtype not in (None, "float32", np.float32):
+            raise ValueError(f"add_weight on layer {self.name!r}: minikeras weights are float32, got "
+                             f"dtype={dtype!r}")
+        if name is None:
+            taken = {v.name for v in self._variables}
+            name = next(n for n in ("variable", *(f"variable_{i}" for i in range(1, len(taken) + 2)))
+                        if n not in taken)
+        init = initializers.get("glorot_uniform" if initializer is None else initializer)
+        variable = Variable(init(_shape_tuple(shape, "add_weight shape"), "float32"),
+                            name, trainable=trainable, regularizer=regularizers.get(regularizer))
         variable.path = f"{self.name}/{name}"
         self._variables.append(variable)
         return variable
@@ -147,6 +181,23 @@ class Layer:
         self.built = True
 
     def compute_output_shape(self, input_shape):
+        """The output shape for ``input_shape`` (batch dimension first, ``None`` when unknown).
+
+        Keras finds it by tracing ``call`` symbolically; this default builds the layer if
+        needed and runs ``call`` in inference mode on one row of zeros (unknown dimensions
+        after the batch taken as 1). Layers that know their output shape override it;
+        shape-keeping layers use ``same_shape``.
+        """
+        if type(self).call is Layer.call:
+            return tuple(input_shape)
+        if not self.built:
+            self.build(tuple(input_shape))
+            self.built = True
+        probe = np.zeros([1] + [1 if d is None else d for d in input_shape[1:]], dtype=np.float32)
+        return (input_shape[0],) + tuple(np.shape(self.call(probe, training=False))[1:])
+
+    def same_shape(self, input_shape):
+        """``compute_output_shape`` of layers whose output has their input's shape."""
         return tuple(input_shape)
 
     def build_for(self, input_shape):

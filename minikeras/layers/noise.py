@@ -24,6 +24,8 @@ class GaussianNoise(Layer):
     Dropout does); the values differ from Keras's random streams.
     """
 
+    compute_output_shape = Layer.same_shape
+
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.stddev = _fraction(stddev, "stddev", type(self).__name__)
@@ -50,6 +52,8 @@ class GaussianDropout(Layer):
     Identity at inference; seeded like GaussianNoise. ``rate`` must be below 1 (Keras
     accepts 1 and then divides by zero).
     """
+
+    compute_output_shape = Layer.same_shape
 
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)

@@ -45,6 +45,8 @@ class BatchNormalization(Layer):
     ``synchronized`` and constraints are accepted only at their defaults.
     """
 
+    compute_output_shape = Layer.same_shape
+
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
                  moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
@@ -82,12 +84,15 @@ class BatchNormalization(Layer):
                              f"got input shape {input_shape}")
         shape = (features,)
         if self.scale:
-            self.gamma = self.add_weight("gamma", shape, self.gamma_initializer, self.gamma_regularizer)
+            self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer, name="gamma")
         if self.center:
-            self.beta = self.add_weight("beta", shape, self.beta_initializer, self.beta_regularizer)
-        self.moving_mean = self.add_weight("moving_mean", shape, self.moving_mean_initializer, trainable=False)
-        self.moving_variance = self.add_weight("moving_variance", shape, self.moving_variance_initializer,
-                                               trainable=False)
+            self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer,
+                                        regularizer=self.beta_regularizer, name="beta")
+        self.moving_mean = self.add_weight(shape=shape, initializer=self.moving_mean_initializer,
+                                           trainable=False, name="moving_mean")
+        self.moving_variance = self.add_weight(shape=shape, initializer=self.moving_variance_initializer,
+                                               trainable=False, name="moving_variance")
         self.built = True
 
     def _layout(self, x):
@@ -185,6 +190,8 @@ class LayerNormalization(Layer):
     ``rms_scaling`` (deprecated in Keras) and constraints are accepted only when off.
     """
 
+    compute_output_shape = Layer.same_shape
+
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
                  beta_constraint=None, gamma_constraint=None, rms_scaling=False, **kwargs):
@@ -223,9 +230,11 @@ class LayerNormalization(Layer):
             raise ValueError(f"{cls} {self.name!r} needs known sizes on axis {self.axis!r}, got input "
                              f"shape {input_shape}")
         if self.scale:
-            self.gamma = self.add_weight("gamma", shape, self.gamma_initializer, self.gamma_regularizer)
+            self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer, name="gamma")
         if self.center:
-            self.beta = self.add_weight("beta", shape, self.beta_initializer, self.beta_regularizer)
+            self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer,
+                                        regularizer=self.beta_regularizer, name="beta")
         self.axis = axes
         self._axes = tuple(positive)
         self._broadcast = tuple(input_shape[d] if d in positive else 1 for d in range(len(input_shape)))[1:]

@@ -25,6 +25,8 @@ class Rescaling(Layer):
     training and inference; no weights.
     """
 
+    compute_output_shape = Layer.same_shape
+
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
         cls = type(self).__name__
@@ -54,6 +56,8 @@ class Normalization(Layer):
     ``invert=True`` maps back: ``mean + x * sqrt(variance)``. ``axis=None`` uses one mean
     and variance for all values. Gradients pass through the same affine map.
     """
+
+    compute_output_shape = Layer.same_shape
 
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)
@@ -98,9 +102,9 @@ class Normalization(Layer):
         self._broadcast = tuple(input_shape[d] if d in keep else 1 for d in range(ndim))
         shape = tuple(input_shape[d] for d in keep)
         if self.input_mean is None:
-            self.mean = self.add_weight("mean", shape, "zeros", trainable=False)
-            self.variance = self.add_weight("variance", shape, "ones", trainable=False)
-            self.count = self.add_weight("count", (), "zeros", trainable=False)
+            self.mean = self.add_weight(shape=shape, initializer="zeros", trainable=False, name="mean")
+            self.variance = self.add_weight(shape=shape, initializer="ones", trainable=False, name="variance")
+            self.count = self.add_weight(shape=(), initializer="zeros", trainable=False, name="count")
             self.count.value = np.zeros((), np.int32)  # Keras stores it as an int32 scalar
         else:
             # Keras aligns the given values with the kept axes from the right.

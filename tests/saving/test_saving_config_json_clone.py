@@ -20,7 +20,8 @@ class Scale(layers.Layer):
         self.init = init
 
     def build(self, input_shape):
-        self.scale = self.add_weight("scale", (input_shape[-1],), keras.initializers.Constant(self.init))
+        self.scale = self.add_weight(shape=(input_shape[-1],),
+                                     initializer=keras.initializers.Constant(self.init), name="scale")
 
     def call(self, x, training=False):
         if training:
