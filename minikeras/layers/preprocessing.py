@@ -119,14 +119,16 @@ class Normalization(Layer):
     def adapt(self, data):
         """Compute ``mean`` and ``variance`` from ``data`` (Keras: ``Normalization.adapt``).
 
-        ``data`` is an array (statistics over every axis not in ``axis``) or, as in Keras,
-        any other iterable of batches (a list of arrays, a generator, a PyDataset; an
-        ``(x, y)`` batch uses ``x``), merged batch by batch with Keras's pooled formula. Builds the layer from the data's shape
+        ``data`` is an array or nested lists of numbers (statistics over every axis not in
+        ``axis``) or, as in Keras, any other iterable of batches (a list of arrays, a
+        generator, a PyDataset; an ``(x, y)`` batch uses ``x``), merged batch by batch with Keras's pooled formula. Builds the layer from the data's shape
         when needed. Statistics are computed in float64 and stored as float32.
         """
         cls = type(self).__name__
         if self.input_mean is not None:
             raise ValueError(f"{cls} {self.name!r} was given mean and variance; adapt() cannot change them")
+        if isinstance(data, (list, tuple)) and data and not any(hasattr(item, "shape") for item in data):
+            data = np.asarray(data)  # nested lists of numbers: one array (a list of arrays is batches)
         batches = [data] if hasattr(data, "shape") else data
         try:
             iterator = iter(batches)
@@ -175,8 +177,9 @@ class Normalization(Layer):
     def _check(self, x):
         if x.ndim != len(self._broadcast) or any(x.shape[d] != self._broadcast[d] for d in self._keep):
             expected = tuple(self._broadcast[d] for d in self._keep)
-            raise ValueError(f"{type(self).__name__} {self.name!r} expects sizes {expected} on axis "
-                             f"{self.axis} (from build), got shape {x.shape}")
+            raise ValueError(f"{type(self).__name__} {self.name!r} expects inputs of rank "
+                             f"{len(self._broadcast)} with sizes {expected} on axis {self.axis} (from build), "
+                             f"got shape {x.shape}")
 
     def call(self, x, training=False):
         self._check(x)

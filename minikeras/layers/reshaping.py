@@ -1,15 +1,26 @@
 """Flatten and Reshape: change the shape of each sample, not its values."""
 import math
 
+import numpy as np
+
 from .layer import Layer
 
 
 class Flatten(Layer):
-    """Flattens each sample to one dimension (Keras: ``keras.layers.Flatten``)."""
+    """Flattens each sample to one dimension (Keras: ``keras.layers.Flatten``).
+
+    ``data_format="channels_first"`` (inputs shaped ``(batch, channels, ...)``) moves the
+    channel axis last before flattening, as Keras does, so the features come out in the
+    same order as for the channels-last layout.
+    """
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = data_format
+        data_format = "channels_last" if data_format is None else data_format
+        if not isinstance(data_format, str) or data_format.lower() not in ("channels_last", "channels_first"):
+            raise ValueError("Flatten data_format must be one of 'channels_last' or 'channels_first', "
+                             f"got {data_format!r}")
+        self.data_format = data_format.lower()
         self._input_shape = None
 
     def compute_output_shape(self, input_shape):
@@ -17,16 +28,27 @@ class Flatten(Layer):
         size = None if any(d is None for d in rest) else math.prod(rest)
         return (input_shape[0], size)
 
+    def _to_channels_last(self, rank):
+        return (0, *range(2, rank), 1) if self.data_format == "channels_first" and rank > 2 else None
+
     def call(self, x, training=False):
         if training:
             self._input_shape = x.shape
+        axes = self._to_channels_last(x.ndim)
+        if axes is not None:
+            x = x.transpose(axes)
         return x.reshape(x.shape[0], -1)
 
     def backward(self, grad):
-        return grad.reshape(self._input_shape)
+        axes = self._to_channels_last(len(self._input_shape))
+        if axes is None:
+            return grad.reshape(self._input_shape)
+        shape = self._input_shape
+        channels_last = grad.reshape((shape[0], *shape[2:], shape[1]))
+        return np.ascontiguousarray(channels_last.transpose(0, len(shape) - 1, *range(1, len(shape) - 1)))
 
     def get_config(self):
-        return {**super().get_config(), "data_format": self.data_format or "channels_last"}
+        return {**super().get_config(), "data_format": self.data_format}
 
 
 class Reshape(Layer):

@@ -39,10 +39,13 @@ def to_array(value, argument):
 
     Arrays and memmaps are returned as they are (no copy), and so are lazy array-likes
     (``h5py.Dataset``): conversion to float32 happens per batch, so a float64 or on-disk
-    input is never copied whole.
+    input is never copied whole. A list or tuple holding one array is that array: Keras
+    reads a list of arrays as one per model input, and a Sequential model has one.
     """
     if value is None:
         return None
+    if isinstance(value, (list, tuple)) and len(value) == 1 and hasattr(value[0], "shape"):
+        value = value[0]
     if isinstance(value, np.ndarray):
         array = value
     elif hasattr(value, "to_numpy"):

@@ -470,6 +470,7 @@ class Model(Layer):
             checks.check_batch_dimension(x)
             if len(x) == 0:
                 raise ValueError(f"x is empty (shape {tuple(x.shape)}): expected at least one sample to predict")
+            self.check_input_shape(tuple(x.shape))
             adapter = get_data_adapter(x, batch_size=batch_size, steps=steps)
         self._ensure_built(adapter.peek()[0])
         rows = getattr(adapter, "output_rows", None)  # known for arrays: one preallocated output

@@ -136,6 +136,7 @@ def test_regularizer_penalty_and_gradient_enter_training():
 
 @pytest.mark.parametrize("make, shape", [
     (lambda: layers.Flatten(), (3, 2, 2, 2)),
+    (lambda: layers.Flatten(data_format="channels_first"), (3, 2, 3, 4)),
     (lambda: layers.Reshape((4, -1)), (3, 2, 6)),
     (lambda: layers.Reshape((2, 3)), (2, 6)),
     (lambda: layers.Activation("tanh"), (3, 4)),

@@ -1,4 +1,4 @@
-"""ReLU, LeakyReLU, ELU, PReLU, Rescaling, GaussianNoise and GaussianDropout: against real
+"""ReLU, LeakyReLU, ELU, PReLU, Rescaling, GaussianNoise, GaussianDropout and Flatten: against real
 Keras 3 (outputs, JAX gradients, configs), finite differences, seeding and noise statistics."""
 import numpy as np
 import pytest
@@ -11,7 +11,7 @@ from gradient_check import check_layer_gradients
 from keras_layer_cases import (cases, check_against_keras, check_config_against_keras,
                                check_gradients_against_jax, ids)
 
-MORE = cases("ReLU", "LeakyReLU", "ELU", "PReLU", "Rescaling", "GaussianNoise", "GaussianDropout")
+MORE = cases("ReLU", "LeakyReLU", "ELU", "PReLU", "Rescaling", "GaussianNoise", "GaussianDropout", "Flatten")
 WITH_GRADIENTS = [c for c in MORE if "gradients" in c]
 RNG = np.random.default_rng(7)
 
@@ -31,6 +31,12 @@ def test_backward_matches_jax_gradients_of_keras_layer(case):
 @pytest.mark.parametrize("case", MORE, ids=ids(MORE))
 def test_config_matches_keras(case):
     check_config_against_keras(case)
+
+
+@pytest.mark.parametrize("data_format", ["channels_middle", "NCHW", 3])
+def test_flatten_refuses_an_unknown_data_format(data_format):
+    with pytest.raises(ValueError, match="data_format must be one of"):
+        layers.Flatten(data_format=data_format)
 
 
 def test_leaky_relu_default_slope_is_the_layers_not_the_functions():

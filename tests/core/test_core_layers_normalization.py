@@ -162,6 +162,24 @@ def test_adapt_on_batches_equals_adapt_on_the_whole_array():
     assert whole.count.value.dtype == np.int32 and whole.count.value.shape == () and whole.count.value == 0
 
 
+def test_adapt_on_nested_lists_treats_them_as_one_array_and_the_layer_then_predicts():
+    data = RNG.normal(2.0, 3.0, size=(16, 4)).astype(np.float32)
+    layer = layers.Normalization()
+    layer.adapt(data.tolist())
+    np.testing.assert_allclose(layer.mean.value, data.astype(np.float64).mean(0), rtol=1e-6)
+    np.testing.assert_allclose(layer.variance.value, data.astype(np.float64).var(0), rtol=1e-5)
+    model = keras.Sequential([keras.Input((4,)), layer])
+    out = model.predict(data[:3], verbose=0)
+    np.testing.assert_allclose(out, (data[:3] - data.mean(0)) / data.std(0), rtol=1e-4, atol=1e-5)
+
+
+def test_a_layer_built_for_another_rank_says_so():
+    layer = layers.Normalization()
+    layer.adapt([np.array([1.0, 2.0, 3.0]), np.array([2.0, 3.0, 5.0])])  # batches of rank 1
+    with pytest.raises(ValueError, match=r"rank 1 with sizes \(3,\).*got shape \(2, 3\)"):
+        layer(np.ones((2, 3), np.float32))
+
+
 def test_adapt_refuses_other_shapes_and_keeps_the_statistics():
     layer = layers.Normalization()
     layer.adapt(RNG.normal(size=(10, 3)))

@@ -236,6 +236,20 @@ def test_predict_refuses_data_of_the_wrong_shape_after_build():
         model(np.zeros((2, 3)))
 
 
+def test_predict_names_the_whole_arrays_shape_not_its_first_batch():
+    model = small_classifier()
+    with pytest.raises(ValueError, match=r"x has shape \(1000, 3\)"):
+        model.predict(np.zeros((1000, 3)), verbose=0)
+
+
+def test_one_array_wrapped_in_a_list_or_tuple_is_that_array_as_in_keras():
+    model = small_classifier()
+    expected = model.predict(X, verbose=0)
+    np.testing.assert_array_equal(model.predict((X,), verbose=0), expected)
+    np.testing.assert_array_equal(model.predict([X], verbose=0), expected)
+    assert model.evaluate([X], [Y], verbose=0) == model.evaluate(X, Y, verbose=0)
+
+
 class _FrameLike:
     """Quacks like a pandas DataFrame/Series: converts through ``to_numpy()``."""
 
