@@ -136,6 +136,7 @@ class Optimizer:
         self.weight_decay = weight_decay
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.iterations = 0
+        self.built = False
         self._slots = {}
         self._flat_slots = None
         self._tracked = []
@@ -192,6 +193,13 @@ class Optimizer:
             if id(variable) not in self._slots:
                 self._slots[id(variable)] = [self.initial_slot(name, variable.value) for name in self.slot_names]
                 self._tracked.append(variable)
+        self.built = True
+
+    def count_variables(self):
+        """How many numbers Keras's ``optimizer.variables`` holds: ``iteration``, ``learning_rate``
+        (unless it is a schedule), every slot, and extra scalars such as Nadam's ``u_product``."""
+        slots = sum(s.size for v in self._tracked for s in self._slots[id(v)])
+        return 1 + (self.learning_rate_schedule is None) + slots + len(self.extra_state)
 
     @property
     def slot_groups(self):

@@ -24,15 +24,18 @@ def summary_lines(model, width=80):
         if rest:
             lines.append(rest[:columns[0] - 1])
     lines.append(rule)
-    total = model.count_params()
+    weights = model.count_params()
     trainable = sum(v.value.size for v in model.trainable_weights)
+    # As Keras: once the optimizer is built (by fit), its variables (iteration, learning_rate,
+    # slots; all 4-byte numbers) are counted in the total and on a line of their own.
+    optimizer = getattr(model, "optimizer", None)
+    optimizer_count = optimizer.count_variables() if optimizer is not None and optimizer.built else None
+    total = weights + (optimizer_count or 0)
     lines += [f" Total params: {total:,} ({_bytes(total)})",
               f" Trainable params: {trainable:,} ({_bytes(trainable)})",
-              f" Non-trainable params: {total - trainable:,} ({_bytes(total - trainable)})"]
-    optimizer = getattr(model, "optimizer", None)
-    if optimizer is not None and optimizer.tracked_variables:
-        slots = sum(s.size for v in optimizer.tracked_variables for s in optimizer.slots(v)) + 1
-        lines.append(f" Optimizer params: {slots:,} ({_bytes(slots)})")
+              f" Non-trainable params: {weights - trainable:,} ({_bytes(weights - trainable)})"]
+    if optimizer_count is not None:
+        lines.append(f" Optimizer params: {optimizer_count:,} ({_bytes(optimizer_count)})")
     return lines
 
 
