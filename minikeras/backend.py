@@ -1,8 +1,11 @@
 """The few ``keras.backend`` functions Keras scripts commonly call.
 
-minikeras has one backend (NumPy) and one float type (float32).
+minikeras has one backend (NumPy) and one float type (float32). ``clear_session`` is
+``keras.utils.clear_session``.
 """
-from .utils.naming import reset_names
+from .utils.session import clear_session
+
+__all__ = ["backend", "floatx", "set_floatx", "epsilon", "clear_session"]
 
 
 def backend():
@@ -24,11 +27,3 @@ def set_floatx(value):
 def epsilon():
     """The fuzz factor Keras uses in losses and optimizers: 1e-7."""
     return 1e-7
-
-
-def clear_session():
-    """Restart automatic layer names (``dense``, ``dense_1``, ...) as Keras does.
-
-    minikeras keeps no graph or global state besides names, so nothing else is reset.
-    """
-    reset_names()
