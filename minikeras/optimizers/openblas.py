@@ -81,7 +81,7 @@ def axpby(a, x, b, y, tmp):
     """
     if (_saxpby is not None and x.dtype == _FLOAT32 and y.dtype == _FLOAT32 and x.size == y.size
             and x.flags.c_contiguous and y.flags.c_contiguous):
-        _saxpby(y.size, a, x.__array_interface__["data"][0], 1, b, y.__array_interface__["data"][0], 1)
+        _saxpby(y.size, a, x.ctypes.data, 1, b, y.ctypes.data, 1)
         return
     np.multiply(x, a, out=tmp)
     if b != 1:
