@@ -299,6 +299,13 @@ class Loss:
     def elementwise_gradient(self, y_true, y_pred):
         raise NotImplementedError(f"Loss {self.name!r} has no gradient, so it cannot be used to train")
 
+    @property
+    def has_gradient(self):
+        """Whether training can differentiate this loss (a subclass defines one of the gradients)."""
+        cls = type(self)
+        return any(getattr(cls, name) is not getattr(Loss, name)
+                   for name in ("elementwise_gradient", "gradient", "value_and_gradient"))
+
     def prepare(self, y_true, y_pred):
         """Cast and check the labels once (the training loop calls this per batch)."""
         return _check_same_shape(self.name, _as_float(y_true), y_pred)
@@ -712,6 +719,10 @@ class CustomLoss(Loss):
 
     def call(self, y_true, y_pred):
         return np.asarray(self.fn(y_true, y_pred), dtype=np.float32)
+
+    @property
+    def has_gradient(self):
+        return getattr(self.fn, "gradient", None) is not None
 
     def elementwise_gradient(self, y_true, y_pred):
         grad = getattr(self.fn, "gradient", None)

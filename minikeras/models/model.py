@@ -170,6 +170,12 @@ class Model(Layer):
         if not self.compiled:
             raise ValueError(f"You must call compile() before {method}(): the model has no loss "
                              "and optimizer yet")
+        if method in ("fit", "train_on_batch") and self.loss is not None and not self.loss.has_gradient:
+            raise ValueError(f"{method}(): the loss {self.loss.name!r} has no gradient, and minikeras has no "
+                             "automatic differentiation. Give a keras.losses.Loss subclass an "
+                             "elementwise_gradient(y_true, y_pred) method (the derivative of each sample's "
+                             "value with respect to its predictions), or a loss function a "
+                             "gradient(y_true, y_pred) attribute. evaluate() and predict() work without one.")
 
     def _train_step(self, x, y, sample_weight):
         if self.optimizer.learning_rate_schedule is not None:

@@ -300,3 +300,30 @@ def test_unknown_constructor_keywords_are_both_type_and_value_errors():
         with pytest.raises(TypeError) as info:
             make()
         assert isinstance(info.value, ValueError) and "Did you mean" in str(info.value)
+
+
+class _NoGradientMSE(keras.losses.Loss):
+    """A Keras-style Loss subclass with a value only (Keras differentiates it; minikeras cannot)."""
+
+    def call(self, y_true, y_pred):
+        return np.mean(np.square(y_true - y_pred), axis=-1)
+
+
+def _mse_function(y_true, y_pred):
+    return np.mean(np.square(y_true - y_pred), axis=-1)
+
+
+@pytest.mark.parametrize("loss", [_NoGradientMSE(), _mse_function], ids=["Loss subclass", "function"])
+def test_a_loss_without_gradient_evaluates_but_training_is_refused_before_anything_changes(loss):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.BatchNormalization(), keras.layers.Dense(2)])
+    model.compile(optimizer="adam", loss=loss)
+    x, y = X[:16], ONE_HOT[:16, :2]
+    before = [w.copy() for w in model.get_weights()]
+    assert np.isfinite(model.evaluate(x, y, verbose=0))
+    for train in (lambda: model.fit(x, y, verbose=0), lambda: model.train_on_batch(x, y)):
+        with pytest.raises(ValueError, match=r"has no gradient.*elementwise_gradient.*gradient\(y_true, y_pred\)"):
+            train()
+    for w, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(w, b)
+    assert model.optimizer.iterations == 0
