@@ -5,7 +5,6 @@ string, a Keras config dict, an instance or a callable. Loading files goes throu
 registries, so nothing named in a file is ever imported or executed: an unknown name is an
 error that lists the valid ones.
 """
-import contextlib
 import difflib
 import threading
 
@@ -35,15 +34,43 @@ def get_custom_objects():
     return _custom_objects
 
 
-@contextlib.contextmanager
-def custom_object_scope(custom_objects):
-    """Make ``custom_objects`` resolvable by name inside the ``with`` block."""
-    previous = getattr(_scope, "objects", {})
-    _scope.objects = {**previous, **(custom_objects or {})}
-    try:
-        yield
-    finally:
-        _scope.objects = previous
+class CustomObjectScope:
+    """Make ``custom_objects`` resolvable by name inside a ``with`` block (Keras:
+    ``keras.saving.CustomObjectScope``, also spelled ``custom_object_scope``)."""
+
+    def __init__(self, custom_objects):
+        self.custom_objects = dict(custom_objects or {})
+        self._previous = None
+
+    def __enter__(self):
+        self._previous = getattr(_scope, "objects", {})
+        _scope.objects = {**self._previous, **self.custom_objects}
+        return self
+
+    def __exit__(self, *exc_info):
+        _scope.objects = self._previous
+
+
+custom_object_scope = CustomObjectScope
+
+
+def get_registered_name(obj):
+    """The name ``obj`` is saved under: ``"package>name"`` when registered, else its ``__name__``
+    (Keras: ``keras.saving.get_registered_name``)."""
+    registered = getattr(obj, "_registered_name", None)
+    if registered is not None and _custom_objects.get(registered) is obj:
+        return registered
+    return obj.__name__
+
+
+def get_registered_object(name, custom_objects=None, module_objects=None):
+    """The object registered or given under ``name``, or None (Keras:
+    ``keras.saving.get_registered_object``): ``custom_objects``, then an active
+    ``CustomObjectScope``, then the global registry, then ``module_objects``."""
+    found = _custom_lookup(name, custom_objects)
+    if found is None and module_objects is not None:
+        found = module_objects.get(name)
+    return found
 
 
 def _custom_lookup(name, custom_objects):

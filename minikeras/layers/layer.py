@@ -1,4 +1,7 @@
 """The Layer base class: build / call / backward / get_config."""
+import functools
+import inspect
+
 import numpy as np
 
 from .. import initializers, regularizers
@@ -45,6 +48,14 @@ _ADD_WEIGHT_DEFAULTS = {"autocast": (True,), "aggregation": ("none", None, "mean
                         "overwrite_with_gradient": (False,)}
 
 
+def _takes_training(call):
+    try:
+        parameters = inspect.signature(call).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.name == "training" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+
+
 class Layer:
     """Base class of every layer, Keras-style.
 
@@ -56,6 +67,17 @@ class Layer:
     gradient with respect to the layer's input (``None`` when ``input_grad_needed`` is
     False, which the model sets on its first layer).
     """
+
+    def __init_subclass__(cls, **kwargs):
+        # Keras passes ``training`` only to a ``call`` that takes it; minikeras always passes
+        # it, so a subclass's ``call(self, x)`` is wrapped once here to drop it.
+        super().__init_subclass__(**kwargs)
+        call = cls.__dict__.get("call")
+        if call is not None and not _takes_training(call):
+            @functools.wraps(call)
+            def call_without_training(self, x, training=False):
+                return call(self, x)
+            cls.call = call_without_training
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
                  batch_input_shape=None, batch_size=None, **kwargs):
