@@ -5,10 +5,14 @@ import numpy as np
 class Variable:
     """A float32 weight: ``value`` is updated in place by optimizers, ``grad`` is written by
     the owning layer's backward pass. Behaves like an array (``np.asarray(v)``,
-    ``v.numpy()``, ``v.shape``) the way a Keras variable does."""
+    ``v.numpy()``, ``v.shape``, ``float(v)``, ``v + 1``) the way a Keras variable does.
 
-    def __init__(self, value, name, trainable=True, regularizer=None):
-        self.value = np.asarray(value, dtype=np.float32, order="C")  # (ascontiguousarray makes 0-d arrays 1-d)
+    ``dtype`` is float32 unless given (metric state may be e.g. int32; layer weights and
+    everything an optimizer updates are float32)."""
+
+    def __init__(self, value, name, trainable=True, regularizer=None, dtype=None):
+        dtype = np.dtype(dtype or np.float32)
+        self.value = np.asarray(value, dtype=dtype, order="C")  # (ascontiguousarray makes 0-d arrays 1-d)
         self.name = name
         self.path = name
         self.trainable = trainable
@@ -22,7 +26,7 @@ class Variable:
 
     @property
     def dtype(self):
-        return "float32"
+        return self.value.dtype.name
 
     def numpy(self):
         return self.value.copy()
@@ -44,12 +48,56 @@ class Variable:
             raise ValueError(f"Variable {self.path!r} has shape {self.value.shape}, "
                              f"cannot assign a value of shape {value.shape}")
         self.value[...] = value
+        return self
+
+    def assign_add(self, value):
+        """Add ``value`` (broadcast to the variable's shape) in place, as Keras's ``assign_add``."""
+        return self.assign(self.value + np.asarray(value, dtype=self.value.dtype))
+
+    def assign_sub(self, value):
+        """Subtract ``value`` (broadcast to the variable's shape) in place, as Keras's ``assign_sub``."""
+        return self.assign(self.value - np.asarray(value, dtype=self.value.dtype))
 
     def __array__(self, dtype=None, copy=None):
         return self.value if dtype is None else self.value.astype(dtype)
 
+    def __float__(self):
+        return float(self.value)
+
+    def __int__(self):
+        return int(self.value)
+
+    # Arithmetic gives plain arrays, as a Keras variable gives tensors (no __eq__: variables are
+    # dictionary keys, compared by identity).
+    def __add__(self, other):
+        return self.value + np.asarray(other)
+
+    def __radd__(self, other):
+        return np.asarray(other) + self.value
+
+    def __sub__(self, other):
+        return self.value - np.asarray(other)
+
+    def __rsub__(self, other):
+        return np.asarray(other) - self.value
+
+    def __mul__(self, other):
+        return self.value * np.asarray(other)
+
+    def __rmul__(self, other):
+        return np.asarray(other) * self.value
+
+    def __truediv__(self, other):
+        return self.value / np.asarray(other)
+
+    def __rtruediv__(self, other):
+        return np.asarray(other) / self.value
+
+    def __neg__(self):
+        return -self.value
+
     def __repr__(self):
-        return f"<Variable path={self.path} shape={self.shape} dtype=float32>"
+        return f"<Variable path={self.path} shape={self.shape} dtype={self.dtype}>"
 
 
 class Packing:

@@ -12,15 +12,74 @@ registry = Registry("metric")
 
 
 class Metric:
-    """Base class of streaming metrics (Keras: ``keras.metrics.Metric``)."""
+    """Base class of streaming metrics (Keras: ``keras.metrics.Metric``).
+
+    A subclass written as Keras documents it creates its state in ``__init__`` with
+    ``self.add_variable(shape, initializer, ...)`` (or the alias ``add_weight``), changes it in
+    ``update_state`` with the variables' ``assign``/``assign_add``/``assign_sub``, and returns a
+    value (or a variable) from ``result``; the base ``reset_state`` sets every variable back to
+    zeros, as in Keras, so overriding it is optional.
+
+    The built-in metrics keep their state in plain NumPy totals set by their own
+    ``reset_state``, which this constructor runs. A user subclass's ``reset_state`` is never
+    run by the constructor (Keras does not call it there either); when the subclass extends a
+    built-in metric, only the built-in's ``reset_state`` is.
+    """
 
     def __init__(self, name=None, dtype=None):
         from ..utils.naming import to_snake_case
         self.name = name or to_snake_case(type(self).__name__)
-        self.reset_state()
+        self._variables = []
+        builtin_reset = _builtin_reset_state(type(self))
+        if builtin_reset is not None:
+            builtin_reset(self)
+
+    @property
+    def dtype(self):
+        """Always ``"float32"``: the dtype metrics compute in."""
+        return "float32"
+
+    @property
+    def variables(self):
+        """The state variables made by ``add_variable``/``add_weight``, in creation order."""
+        return list(self._variables)
+
+    def add_variable(self, shape, initializer, dtype=None, aggregation="sum", name=None):
+        """Create a state variable of ``shape`` filled by ``initializer`` (a name such as
+        ``"zeros"``, an initializer, or None for zeros), tracked in ``variables`` and reset by
+        ``reset_state``. ``dtype`` defaults to float32. ``aggregation`` is accepted for Keras
+        compatibility (there is only one device)."""
+        if "_variables" not in self.__dict__:
+            raise RuntimeError(f"{type(self).__name__}: call super().__init__() in __init__() before "
+                               "add_variable()")
+        from .. import initializers
+        from ..variable import Variable
+        try:
+            shape = tuple(int(d) for d in ((shape,) if np.ndim(shape) == 0 and shape != () else shape))
+        except TypeError:
+            raise ValueError(f"add_variable on metric {self.name!r}: shape must be a tuple of integers, "
+                             f"got {shape!r}") from None
+        dtype = np.dtype(dtype or self.dtype)
+        init = initializers.get("zeros" if initializer is None else initializer)
+        if name is None:
+            taken = {v.name for v in self._variables}
+            name = next(n for n in ("variable", *(f"variable_{i}" for i in range(1, len(taken) + 2)))
+                        if n not in taken)
+        value = np.asarray(init(shape, "float32")).astype(dtype)
+        variable = Variable(value, name, trainable=False, dtype=dtype)
+        variable.path = f"{self.name}/{name}"
+        self._variables.append(variable)
+        return variable
+
+    def add_weight(self, shape=(), initializer=None, dtype=None, name=None):
+        """Alias of ``add_variable`` kept by Keras for backward compatibility."""
+        return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name)
 
     def reset_state(self):
-        raise NotImplementedError
+        """Set every variable made by ``add_variable`` back to zeros (Keras's base ``reset_state``;
+        called by fit/evaluate at the start of each epoch and evaluation)."""
+        for variable in self._variables:
+            variable.assign(np.zeros(variable.shape, dtype=variable.value.dtype))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         raise NotImplementedError
@@ -28,9 +87,10 @@ class Metric:
     def result(self):
         raise NotImplementedError
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        """Update with one batch and return the running result (as Keras's stateful call)."""
-        self.update_state(y_true, y_pred, sample_weight)
+    def __call__(self, *args, **kwargs):
+        """Update with one batch (the arguments of ``update_state``) and return the running
+        result (as Keras's stateful call)."""
+        self.update_state(*args, **kwargs)
         return self.result()
 
     def get_config(self):
@@ -40,6 +100,17 @@ class Metric:
     def from_config(cls, config):
         config = {k: v for k, v in config.items() if k != "dtype"}
         return cls(**config)
+
+
+def _builtin_reset_state(cls):
+    """The ``reset_state`` of the nearest built-in (minikeras) class in ``cls``'s MRO that
+    defines one, or None when that is the variable-resetting base ``Metric.reset_state``."""
+    for klass in cls.__mro__:
+        if klass is Metric:
+            return None
+        if "reset_state" in klass.__dict__ and klass.__module__.split(".")[0] == "minikeras":
+            return klass.__dict__["reset_state"]
+    return None
 
 
 def match_rank(weights, ndim):

@@ -73,15 +73,16 @@ def test_train_on_batch_checks_once_per_label_format():
     calls = []
 
     class Counting(metrics.Metric):
-        def reset_state(self):
-            self.n = 0
+        def __init__(self, name=None):
+            super().__init__(name=name)
+            self.n = self.add_variable(shape=(), initializer="zeros", name="n")
 
         def update_state(self, y_true, y_pred, sample_weight=None):
             calls.append(np.shape(y_true))
-            self.n += len(y_true)
+            self.n.assign_add(len(y_true))
 
         def result(self):
-            return np.float32(self.n)
+            return self.n
 
     model = _classifier()
     model.compile("adam", "sparse_categorical_crossentropy", metrics=[Counting(name="counting")])
