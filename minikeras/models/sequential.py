@@ -44,10 +44,17 @@ class Sequential(Model):
                              f"already used")
         if not self._layers and self._input_layer is None and layer._batch_input_shape is not None:
             self._input_layer = InputLayer(batch_shape=layer._batch_input_shape)
+        was_built, input_layer = self.built, self._input_layer
         self._layers.append(layer)
         self.built = False
-        if self._input_layer is not None:
-            self.build(self._input_layer.batch_shape)
+        shape = self._known_input_shape()
+        if shape is not None:
+            try:
+                self.build(shape)
+            except ValueError:
+                self._layers.pop()
+                self._input_layer, self.built = input_layer, was_built
+                raise
 
     def pop(self):
         """Remove and return the last layer."""
@@ -55,9 +62,28 @@ class Sequential(Model):
             raise IndexError("pop() on a Sequential model with no layers")
         layer = self._layers.pop()
         self.built = False
-        if self._layers and self._input_layer is not None:
-            self.build(self._input_layer.batch_shape)
+        shape = self._known_input_shape()
+        if shape is not None:
+            self.build(shape)
         return layer
+
+    def _known_input_shape(self):
+        """The batch input shape to build for right away, or None to defer the build.
+
+        Known from an Input/InputLayer (or ``input_shape=`` on the first layer) once a layer
+        follows it, or -- as Keras's ``_maybe_rebuild`` does -- from a first layer that is an
+        already-built model (transfer learning: ``Sequential([pretrained, Dense(5)])``), once
+        another layer follows it. Any other first layer, including a built plain layer or an
+        unbuilt model, leaves the build to ``build()`` or the first data.
+        """
+        if not self._layers:
+            return None
+        if self._input_layer is not None:
+            return self._input_layer.batch_shape
+        first = self._layers[0]
+        if len(self._layers) > 1 and isinstance(first, Sequential) and first.built:
+            return first.input_shape
+        return None
 
     def get_layer(self, name=None, index=None):
         """A layer by name or by index."""
@@ -146,8 +172,12 @@ class Sequential(Model):
             self._update_fusion()
 
     def build_for(self, input_shape):
+        """Build for ``input_shape`` as a nested layer; a model already built for another
+        input shape refuses it (Keras raises too) rather than producing wrong shapes."""
         if not self.built:
             self.build(input_shape)
+        else:
+            validation.check_input_shape(input_shape, self.input_shape, self.name, "input_shape")
         return self.output_shape
 
     def compute_output_shape(self, input_shape):
