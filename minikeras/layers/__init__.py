@@ -26,6 +26,10 @@ def register(cls):
 def serialize(layer):
     """Keras's layer config: ``{"module", "class_name", "config", "registered_name"}``."""
     config = _registry.serialize(layer)
+    if config.get("module") == "keras.layers" and config.get("class_name") == "Sequential":
+        # Keras names the module "keras" for a Sequential, nested or not, and cannot load
+        # a nested one under "keras.layers".
+        config["module"] = "keras"
     if layer.built and layer.input_shape is not None and _records_build_shape(layer):
         config["build_config"] = {"input_shape": list(layer.input_shape)}
     return config

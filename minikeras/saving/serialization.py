@@ -203,8 +203,6 @@ def model_to_config(model):
     """Keras's ``serialize_keras_object(model)``: module, class_name, config, build and compile configs."""
     from ..layers import serialize as serialize_layer
     config = serialize_layer(model)
-    if config.get("module") == "keras.layers" and config["class_name"] == "Sequential":
-        config["module"] = "keras"
     if model.built and model.input_shape is not None:
         config["build_config"] = {"input_shape": list(model.input_shape)}
     # Keras writes {} for a model that was never compiled.

@@ -91,6 +91,10 @@ def _models():
                                                         "soft_shrink", "sparse_plus", "sparse_sigmoid",
                                                         "squareplus", "tanh_shrink")]
             + [L.Dense(3, activation="softmax")]), optimizers.Adam(0.01), None),
+        # transfer learning: a built model as the first layer (Keras needs module "keras" for it)
+        "nested_sequential": (keras.Sequential([
+            keras.Sequential([keras.Input((4, 3)), L.Flatten(), L.Dense(5, activation="relu")], name="base"),
+            L.Dense(3, activation="softmax")]), optimizers.Adam(0.01), None),
     }
 
 
