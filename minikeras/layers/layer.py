@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import initializers, regularizers
 from ..utils.errors import unexpected_keyword
-from ..utils.naming import to_snake_case, unique_name
+from ..utils.naming import first_free_name, to_snake_case, unique_name
 from ..variable import Variable
 
 
@@ -107,8 +107,8 @@ class Layer:
         """Create a float32 weight, initialized now, and track it on the layer (Keras 3's signature).
 
         ``initializer`` defaults to ``"glorot_uniform"``, as in Keras for float weights; ``name``
-        defaults to ``"variable"``, ``"variable_1"``, ... The Keras 2 order
-        ``add_weight(name, shape, initializer, regularizer, trainable)`` is accepted too.
+        defaults to ``"variable"``, ``"variable_1"``, ... A name given first (the Keras 2 order
+        ``add_weight(name, shape, ...)``) is refused with an error, as Keras 3 fails on it too.
         Keras's ``autocast``, ``aggregation`` and ``overwrite_with_gradient`` are accepted at
         their defaults; constraints and dtypes other than float32 are refused.
         """
@@ -130,9 +130,7 @@ class Layer:
             raise ValueError(f"add_weight on layer {self.name!r}: minikeras weights are float32, got "
                              f"dtype={dtype!r}")
         if name is None:
-            taken = {v.name for v in self._variables}
-            name = next(n for n in ("variable", *(f"variable_{i}" for i in range(1, len(taken) + 2)))
-                        if n not in taken)
+            name = first_free_name("variable", (v.name for v in self._variables))
         init = initializers.get("glorot_uniform" if initializer is None else initializer)
         variable = Variable(init(_shape_tuple(shape, "add_weight shape"), "float32"),
                             name, trainable=trainable, regularizer=regularizers.get(regularizer))

@@ -7,6 +7,7 @@ averages a per-sample function, which is how every loss-style metric is made.
 import numpy as np
 
 from ..registry import Registry
+from ..utils.naming import first_free_name
 
 registry = Registry("metric")
 
@@ -62,9 +63,7 @@ class Metric:
         dtype = np.dtype(dtype or self.dtype)
         init = initializers.get("zeros" if initializer is None else initializer)
         if name is None:
-            taken = {v.name for v in self._variables}
-            name = next(n for n in ("variable", *(f"variable_{i}" for i in range(1, len(taken) + 2)))
-                        if n not in taken)
+            name = first_free_name("variable", (v.name for v in self._variables))
         value = np.asarray(init(shape, "float32")).astype(dtype)
         variable = Variable(value, name, trainable=False, dtype=dtype)
         variable.path = f"{self.name}/{name}"

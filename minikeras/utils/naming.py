@@ -20,6 +20,15 @@ def unique_name(prefix):
     return prefix if count == 0 else f"{prefix}_{count}"
 
 
+def first_free_name(prefix, taken):
+    """``prefix``, or the first of ``prefix_1``, ``prefix_2``, ... not in ``taken`` (names
+    unique within one owner, such as a layer's unnamed weights)."""
+    taken = set(taken)
+    if prefix not in taken:
+        return prefix
+    return next(f"{prefix}_{i}" for i in range(1, len(taken) + 2) if f"{prefix}_{i}" not in taken)
+
+
 def reset_names():
     """Forget issued names (Keras: ``keras.backend.clear_session``)."""
     _counts.clear()
