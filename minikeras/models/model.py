@@ -401,13 +401,13 @@ class Model(Layer):
             return get_data_adapter(x, y, sample_weight, batch_size=batch_size, steps=steps, shuffle=shuffle)
         weigh = None if class_weight is None else (lambda labels: _apply_class_weight(class_weight, labels))
         adapter = get_data_adapter(x, y, sample_weight, steps=steps, shuffle=shuffle, class_weight=weigh)
-        xb, yb, _ = adapter.peek()
+        xb, yb, swb = adapter.peek()
         self.check_input_shape(tuple(xb.shape), prefix + "x")
         if need_y and yb is None:
             raise ValueError(f"{prefix}x gave batches without targets: training and evaluation need batches "
                              "(x, y) or (x, y, sample_weight), got (x,)")
         if yb is not None and self.loss is not None:
-            self._check_targets(yb, tuple(xb.shape), prefix, adapter.peek()[2])
+            self._check_targets(yb, tuple(xb.shape), prefix, swb)
         return adapter
 
     def _evaluate_adapter(self, adapter, callback_list=None, in_fit=False):
