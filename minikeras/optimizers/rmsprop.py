@@ -52,9 +52,9 @@ class RMSprop(Optimizer):
             if momentum > 0:
                 mom = extra[0]
                 axpby(one, t2, momentum, mom, t1)
-                axpby(-one, mom, one, w, t1)
+                w -= mom
             else:
-                axpby(-one, t2, one, w, t1)
+                w -= t2
 
         elementwise(kernel, grad, value, *slots, scratch=2)
 
