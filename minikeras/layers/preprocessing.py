@@ -121,8 +121,9 @@ class Normalization(Layer):
 
         ``data`` is an array or nested lists of numbers (statistics over every axis not in
         ``axis``) or, as in Keras, any other iterable of batches (a list of arrays, a
-        generator, a PyDataset; an ``(x, y)`` batch uses ``x``), merged batch by batch with Keras's pooled formula. Builds the layer from the data's shape
-        when needed. Statistics are computed in float64 and stored as float32.
+        generator, a PyDataset; an ``(x, y)`` batch uses ``x``), merged batch by batch with
+        Keras's pooled formula. Builds the layer from the data's shape when needed.
+        Statistics are computed in float64 and stored as float32.
         """
         cls = type(self).__name__
         if self.input_mean is not None:

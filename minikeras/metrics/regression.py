@@ -56,10 +56,11 @@ class R2Score(Metric):
     ``class_aggregation`` is ``"uniform_average"`` (default), ``"variance_weighted_average"`` or
     None (one score per column); ``num_regressors > 0`` gives the adjusted R2. Inputs are 2-D.
 
-The adjusted R2's ``n`` is the number of rows with a non-zero weight in at least one output,
-as in Keras since keras-team/keras#23334 (merged for 3.16). Keras 3.15 counts every element,
-``rows x outputs`` (zero-weighted ones too), so on multi-output data it gives a less adjusted
-score. With ``num_regressors >= n - 1`` the plain R2 is returned with Keras's warnings.
+    The adjusted R2's ``n`` is the number of rows with a non-zero weight in at least one
+    output, as in Keras since keras-team/keras#23334 (merged for 3.16). Keras 3.15 counts
+    every element, ``rows x outputs`` (zero-weighted ones too), so on multi-output data it
+    gives a less adjusted score. With ``num_regressors >= n - 1`` the plain R2 is returned
+    with Keras's warnings.
     """
 
     def __init__(self, class_aggregation="uniform_average", num_regressors=0, name="r2_score", dtype=None):

@@ -10,6 +10,6 @@ from .objects import deserialize_keras_object, serialize_keras_object
 from .serialization import clone_model, model_from_config, model_from_json, to_json
 
 __all__ = ["register_keras_serializable", "CustomObjectScope", "custom_object_scope", "get_custom_objects",
-           "get_registered_name", "get_registered_object", "serialize_keras_object", "deserialize_keras_object", "save_model",
-           "load_model", "save_weights", "load_weights", "model_from_json", "model_from_config",
+           "get_registered_name", "get_registered_object", "serialize_keras_object", "deserialize_keras_object",
+           "save_model", "load_model", "save_weights", "load_weights", "model_from_json", "model_from_config",
            "clone_model", "to_json"]

@@ -44,10 +44,11 @@ def deserialize_keras_object(config, custom_objects=None):
     if config["class_name"] == "function":
         return activations.deserialize(config, custom_objects)
     from ..registry import get_registered_object
-    cls = get_registered_object(config.get("registered_name") or config["class_name"], custom_objects)
+    name = config.get("registered_name") or config["class_name"]
+    cls = get_registered_object(name, custom_objects)
     if cls is None:
-        raise ValueError(f"deserialize_keras_object: unknown object {config.get('registered_name') or config['class_name']!r}; "
-                         "register it with @keras.saving.register_keras_serializable() or pass custom_objects")
+        raise ValueError(f"deserialize_keras_object: unknown object {name!r}; register it with "
+                         "@keras.saving.register_keras_serializable() or pass custom_objects")
     for base, module, _ in _KINDS:
         if isinstance(cls, type) and issubclass(cls, base):
             return module.deserialize(config, custom_objects)
