@@ -174,6 +174,47 @@ class CosineDecay(LearningRateSchedule):
 
 
 @_register
+class CosineDecayRestarts(LearningRateSchedule):
+    """Cosine decay with warm restarts (SGDR): each period decays from its peak to ``alpha`` × it.
+
+    The first period lasts ``first_decay_steps``; each next one ``t_mul`` times longer and
+    starting from ``m_mul`` times the previous peak. ``initial_learning_rate``, ``m_mul`` and
+    ``alpha`` must be >= 0, ``first_decay_steps`` and ``t_mul`` > 0. With ``t_mul < 1`` the
+    periods shrink geometrically and their total length is finite: past it Keras returns NaN,
+    and so does this schedule, which the optimizer then refuses with a clear error.
+    """
+
+    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0,
+                 name="SGDRDecay"):
+        _check_number(self, "initial_learning_rate", initial_learning_rate, 0)
+        _check_number(self, "first_decay_steps", first_decay_steps, 0, strict=True)
+        _check_number(self, "t_mul", t_mul, 0, strict=True)
+        _check_number(self, "m_mul", m_mul, 0)
+        _check_number(self, "alpha", alpha, 0)
+        self.initial_learning_rate, self.first_decay_steps = initial_learning_rate, first_decay_steps
+        self.t_mul, self.m_mul, self.alpha, self.name = t_mul, m_mul, alpha, name
+
+    def __call__(self, step):
+        fraction = step / self.first_decay_steps
+        if self.t_mul == 1:
+            restart = math.floor(fraction)
+            fraction -= restart
+        else:
+            # Periods 1, t, t², ... end at (t^k - 1)/(t - 1) first periods: solve for k.
+            remaining = 1 - fraction * (1 - self.t_mul)
+            if remaining <= 0:
+                return math.nan
+            restart = math.floor(math.log(remaining) / math.log(self.t_mul))
+            fraction = (fraction - (1 - self.t_mul ** restart) / (1 - self.t_mul)) / self.t_mul ** restart
+        cosine = 0.5 * self.m_mul ** restart * (1 + math.cos(math.pi * fraction))
+        return self.initial_learning_rate * ((1 - self.alpha) * cosine + self.alpha)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "first_decay_steps": self.first_decay_steps,
+                "t_mul": self.t_mul, "m_mul": self.m_mul, "alpha": self.alpha, "name": self.name}
+
+
+@_register
 class PolynomialDecay(LearningRateSchedule):
     """(initial - end) * (1 - step / decay_steps) ** power + end; ``cycle`` restarts the decay.
 

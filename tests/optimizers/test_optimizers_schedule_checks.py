@@ -35,6 +35,10 @@ BAD_ARGUMENTS = [
     (schedules.PiecewiseConstantDecay, dict(boundaries=[10, 20], values=[0.1, -0.01, 0.001]), "values[1]", "-0.01"),
     (schedules.PiecewiseConstantDecay, dict(boundaries=[20, 10], values=[0.1, 0.01, 0.001]), "boundaries", "[20, 10]"),
     (schedules.PiecewiseConstantDecay, dict(boundaries=[10, None], values=[0.1, 0.01, 0.001]), "boundaries[1]", "None"),
+    (schedules.CosineDecayRestarts, dict(initial_learning_rate=0.1, first_decay_steps=0), "first_decay_steps", "0"),
+    (schedules.CosineDecayRestarts, dict(initial_learning_rate=0.1, first_decay_steps=5, t_mul=0.0), "t_mul", "0.0"),
+    (schedules.CosineDecayRestarts, dict(initial_learning_rate=0.1, first_decay_steps=5, m_mul=-1.0), "m_mul", "-1.0"),
+    (schedules.CosineDecayRestarts, dict(initial_learning_rate=0.1, first_decay_steps=5, alpha=-0.5), "alpha", "-0.5"),
 ]
 
 
@@ -113,3 +117,19 @@ def test_numpy_scalar_rates_from_a_schedule_are_accepted():
     assert optimizer.learning_rate == 0.5 and isinstance(optimizer.learning_rate, float)
     optimizer.iterations = 1
     assert optimizer.learning_rate == 0.25 and not math.isnan(optimizer.learning_rate)
+
+
+def test_cosine_decay_restarts_with_shrinking_periods_stops_training_where_keras_gives_nan():
+    # Periods of 4, 2, 1, ... steps add up to 8: from step 8 on Keras's rate is NaN.
+    schedule = schedules.CosineDecayRestarts(0.1, first_decay_steps=4, t_mul=0.5)
+    assert schedule(4) == pytest.approx(0.1) and schedule(6) == pytest.approx(0.1)
+    assert math.isnan(schedule(8)) and math.isnan(schedule(20))
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(schedule), "mse")
+    x, y = np.ones((8, 3)), np.ones((8, 1))
+    model.fit(x, y, batch_size=1, epochs=1, verbose=0)
+    before = _state(model)
+    with pytest.raises(ValueError, match="CosineDecayRestarts returned nan at step 8"):
+        model.fit(x, y, batch_size=1, epochs=1, verbose=0)
+    for old, new in zip(before, _state(model)):
+        np.testing.assert_array_equal(old, new)
