@@ -14,6 +14,7 @@ from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCate
                        binary_accuracy, categorical_accuracy, resolve_accuracy, sparse_categorical_accuracy,
                        sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
 from .. import losses as _losses_module
+from ..utils.naming import to_snake_case
 from .base import Mean, MeanMetricWrapper, Metric, Sum, same_rank
 from .base import registry as _registry
 from .confusion import AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives
@@ -29,8 +30,27 @@ from .regression import (CosineSimilarity, LogCoshError, MeanAbsoluteError, Mean
 
 
 def get(identifier):
-    """Resolve a metric name, config, instance or function (Keras: ``keras.metrics.get``)."""
-    return _registry.get(identifier)
+    """Resolve a metric name, config, instance or function (Keras: ``keras.metrics.get``).
+
+    As in Keras 3, a name gives an instance of the metric class it names, even where a
+    function of that name exists: ``get("accuracy")`` is ``Accuracy()``, ``get("mse")`` is
+    ``MeanSquaredError()``. A function given as itself is returned as it is.
+    """
+    obj = _registry.get(identifier)
+    if isinstance(identifier, str) and not isinstance(obj, Metric):
+        metric_class = _metric_class_named(getattr(obj, "__name__", None))
+        if metric_class is not None:
+            return metric_class()
+    return obj
+
+
+def _metric_class_named(function_name):
+    """The built-in Metric class whose snake_case name is ``function_name``, if any."""
+    for name in _registry.names():
+        obj = _registry.lookup(name)
+        if isinstance(obj, type) and issubclass(obj, Metric) and to_snake_case(obj.__name__) == function_name:
+            return obj
+    return None
 
 
 def to_metric(identifier):
