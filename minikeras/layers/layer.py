@@ -253,10 +253,9 @@ class Layer:
 
     # -- config ---------------------------------------------------------------------------
     def get_config(self):
-        config = {"name": self.name, "trainable": self.trainable, "dtype": DTYPE_POLICY_CONFIG}
-        if self._batch_input_shape is not None:
-            config["batch_input_shape"] = list(self._batch_input_shape)
-        return config
+        # As in Keras 3, an ``input_shape=`` given to the layer is not part of its config (a
+        # Sequential records it as its InputLayer); Keras 3 refuses ``batch_input_shape``.
+        return {"name": self.name, "trainable": self.trainable, "dtype": DTYPE_POLICY_CONFIG}
 
     @classmethod
     def from_config(cls, config):

@@ -91,6 +91,10 @@ def _models():
                                                         "soft_shrink", "sparse_plus", "sparse_sigmoid",
                                                         "squareplus", "tanh_shrink")]
             + [L.Dense(3, activation="softmax")]), optimizers.Adam(0.01), None),
+        # Keras 2 style input_shape= on the first layer (the README's quick start): Keras 3
+        # records it as an InputLayer only and refuses a batch_input_shape in Flatten's config
+        "input_shape_argument": (keras.Sequential([L.Flatten(input_shape=(4, 3)), L.Dense(3, activation="softmax")]),
+                                 optimizers.Adam(0.01), ["accuracy"]),
         # transfer learning: a built model as the first layer (Keras needs module "keras" for it)
         "nested_sequential": (keras.Sequential([
             keras.Sequential([keras.Input((4, 3)), L.Flatten(), L.Dense(5, activation="relu")], name="base"),
