@@ -72,8 +72,14 @@ def load_keras(path, custom_objects=None, compile=True, safe_mode=True):
             if compile_config.get("optimizer") is None:
                 optimizer = _optimizer_from_weights(h5, path)
             model.compile(**compile_arguments(compile_config, path, custom_objects, optimizer))
-            model.optimizer.build(model.trainable_weights)
-        weights_h5.load_weights(h5, model, path, load_optimizer=compile)
+            if model.built:
+                model.optimizer.build(model.trainable_weights)
+        if model.built:
+            weights_h5.load_weights(h5, model, path, load_optimizer=compile)
+        elif weights_h5.count_values(h5, "layers"):
+            raise ValueError(f"{path}: the file holds weights but its config does not say the input "
+                             "shape, so the model cannot be built to receive them")
+        # else: Keras saved a model that was never built: no weights, as Keras loads it.
     return model
 
 
