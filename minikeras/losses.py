@@ -322,6 +322,28 @@ class Loss:
         raise ValueError(f"{self.name} expects y_true of shape {output_shape} (the model's output "
                          f"shape), got y_true of shape {y_shape}")
 
+    def check_sample_weight(self, y_true, sample_weight, output_shape):
+        """Check sample weights against the per-sample values before training (shapes only).
+
+        ``output_shape`` is the model's output shape, batch first. The values' shape is
+        found by running ``call`` on the first label row and a dummy prediction, so a
+        custom loss's own value shape counts. A loss that cannot run on that row is left
+        to report its own error.
+        """
+        if any(d is None for d in output_shape[1:]) or len(y_true) == 0:
+            return
+        y_pred = np.full((1,) + tuple(output_shape[1:]), 0.5, dtype=np.float32)
+        try:
+            with np.errstate(all="ignore"):
+                values_shape = np.shape(self.call(self.prepare(np.asarray(y_true[:1]), y_pred), y_pred))
+        except Exception:
+            return
+        values = np.broadcast_to(np.float32(0), (len(y_true),) + tuple(values_shape[1:]))
+        try:
+            _broadcast_weights(np.broadcast_to(np.float32(0), np.shape(sample_weight)), values)
+        except ValueError as error:
+            raise ValueError(f"{error}: give one weight per sample, of shape {(len(y_true),)}") from None
+
     def __call__(self, y_true, y_pred, sample_weight=None):
         y_pred = _as_float(y_pred)
         self.check_targets(np.asarray(y_true), y_pred.shape)

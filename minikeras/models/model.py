@@ -255,6 +255,11 @@ class Model(Layer):
             self.loss.check_targets(labels, (len(y),) + tuple(output_shape[1:]))
         except ValueError as error:
             raise ValueError(f"{prefix}y: {error}") from None
+        if sample_weight is not None:
+            try:
+                self.loss.check_sample_weight(y, sample_weight, (len(y),) + tuple(output_shape[1:]))
+            except ValueError as error:
+                raise ValueError(f"{prefix}{error}") from None
         # The metrics, once per fit/evaluate call on two rows: a metric that cannot take these
         # labels fails here, before the first step changes any weight.
         key = (tuple(np.shape(y)[1:]), np.asarray(y[:0]).dtype.str, tuple(output_shape[1:]), sample_weight is None)
