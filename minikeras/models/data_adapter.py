@@ -162,6 +162,9 @@ class DataAdapter:
     restartable = True
     workers = 0
     depth = 2
+    # The model's input-rank adjustment (``Sequential.adjust_input_rank``), applied to each
+    # batch read from Python code; arrays are adjusted whole before their adapter is made.
+    adjust_x = None
 
     def __init__(self, steps_per_epoch=None):
         self.steps_per_epoch = steps_per_epoch
@@ -334,6 +337,13 @@ def _standardize(batch, source, class_weight=None):
     return x, y, sw
 
 
+def _adjusted(adapter, batch):
+    """``batch`` with its x passed through the adapter's ``adjust_x`` (when the model set one)."""
+    if adapter.adjust_x is None:
+        return batch
+    return (adapter.adjust_x(batch[0]),) + batch[1:]
+
+
 class GeneratorAdapter(DataAdapter):
     """Batches from a Python generator (or any iterator), read ahead by one thread when slow.
 
@@ -375,10 +385,10 @@ class GeneratorAdapter(DataAdapter):
         return self._tasks
 
     def _load(self, batch):
-        return _standardize(batch, "The generator")
+        return _adjusted(self, _standardize(batch, "The generator"))
 
     def peek(self):
-        return self._first
+        return _adjusted(self, self._first)
 
 
 class PyDatasetAdapter(DataAdapter):
@@ -428,7 +438,7 @@ class PyDatasetAdapter(DataAdapter):
         return iter(range(self.num_batches))
 
     def _load(self, index):
-        return _standardize(self.dataset[index], self._source, self._class_weight)
+        return _adjusted(self, _standardize(self.dataset[index], self._source, self._class_weight))
 
     def peek(self):
         if self._first is None:

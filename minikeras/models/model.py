@@ -229,6 +229,7 @@ class Model(Layer):
     # -- data checks ----------------------------------------------------------------------------
     def _check_data(self, x, y, sample_weight, need_y=True, prefix=""):
         """Convert and check the data fully (see ``validation``) without building the model."""
+        x = self.adjust_input_rank(to_array(x, prefix + "x"))
         x, y, sample_weight = checks.check_arrays(x, y, sample_weight, need_y, prefix)
         self.check_input_shape(tuple(x.shape), prefix + "x")
         if y is not None and self.loss is not None:
@@ -243,6 +244,10 @@ class Model(Layer):
 
     def check_input_shape(self, shape, argument="x"):
         """Raise a clear error when data of ``shape`` cannot be fed to the (built) model."""
+
+    def adjust_input_rank(self, x):
+        """``x`` with the rank the model's input has, where Keras adjusts it (see Sequential)."""
+        return x
 
     def _check_targets(self, y, x_shape, prefix="", sample_weight=None):
         """The loss's and the metrics' checks of the labels against the output shape the model has
@@ -406,6 +411,7 @@ class Model(Layer):
             return get_data_adapter(x, y, sample_weight, batch_size=batch_size, steps=steps, shuffle=shuffle)
         weigh = None if class_weight is None else (lambda labels: _apply_class_weight(class_weight, labels))
         adapter = get_data_adapter(x, y, sample_weight, steps=steps, shuffle=shuffle, class_weight=weigh)
+        adapter.adjust_x = self.adjust_input_rank
         xb, yb, swb = adapter.peek()
         self.check_input_shape(tuple(xb.shape), prefix + "x")
         if need_y and yb is None:
@@ -478,6 +484,7 @@ class Model(Layer):
             x = to_array(x, "x")
             if x is None:
                 raise ValueError("x is required: pass the input data as an array, got None")
+            x = self.adjust_input_rank(x)
             checks.check_batch_dimension(x)
             if len(x) == 0:
                 raise ValueError(f"x is empty (shape {tuple(x.shape)}): expected at least one sample to predict")
@@ -540,6 +547,7 @@ class Model(Layer):
         x = to_array(x, "x")
         if x is None:
             raise ValueError("x is required: pass the input data as an array, got None")
+        x = self.adjust_input_rank(x)
         self._ensure_built(x)
         return self.call(as_float32(x), training=False)
 

@@ -198,6 +198,26 @@ class Sequential(Model):
         if expected is not None:
             validation.check_input_shape(shape, expected, self.name, argument)
 
+    def adjust_input_rank(self, x):
+        """``x`` reshaped as Keras 3's functional models do (``_adjust_input_rank``).
+
+        Data of rank one less than the declared input, when that input's last axis is 1,
+        gets that axis (``x`` of shape ``(n,)`` for ``Input((1,))``); data of rank one more
+        whose last axis is 1 loses it (``(n, 4, 1)`` for ``Input((4,))``). Anything else,
+        and any data before the input shape is known, is returned as it is (checked later).
+        Arrays are reshaped without a copy; lazy arrays (``h5py.Dataset``) are not reshaped.
+        """
+        expected = self.input_shape
+        if expected is None and self._input_layer is not None:
+            expected = self._input_layer.batch_shape
+        if expected is None or not isinstance(x, np.ndarray):
+            return x
+        if x.ndim == len(expected) + 1 and x.shape[-1] == 1:
+            return x.reshape(x.shape[:-1])
+        if x.ndim == len(expected) - 1 and expected[-1] == 1:
+            return x.reshape(x.shape + (1,))
+        return x
+
     def call(self, x, training=False):
         for layer in self._layers:
             x = layer.call(x, training=training)
@@ -207,6 +227,7 @@ class Sequential(Model):
         x = np.asarray(x)
         if x.dtype != np.float32:
             x = x.astype(np.float32)
+        x = self.adjust_input_rank(x)
         validation.check_batch_dimension(x)
         if not self.built:
             self.build((None,) + x.shape[1:])

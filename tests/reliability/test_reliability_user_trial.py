@@ -55,3 +55,40 @@ def test_sample_weight_of_one_column_still_trains():
     model = small_classifier()
     column = model.fit(X, Y, sample_weight=np.linspace(0, 1, 20)[:, None], epochs=1, shuffle=False, verbose=0)
     assert column.history["loss"] == flat.history["loss"]
+
+
+def _line_model():
+    # TensorFlow's "hello world": Dense(units=1, input_shape=[1]) fitted on 1-D arrays.
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential([keras.layers.Dense(units=1, input_shape=[1])])
+    model.compile(optimizer="sgd", loss="mean_squared_error")
+    return model
+
+
+XS = np.array([-1.0, 0.0, 1.0, 2.0, 3.0, 4.0])
+YS = 2 * XS - 1
+
+
+def test_one_dimensional_x_for_an_input_of_one_feature_is_that_column():
+    # Keras 3 (functional _adjust_input_rank) accepts x of shape (n,) for Input((1,)) and
+    # trains exactly as on x.reshape(-1, 1); minikeras refused it.
+    flat, column = _line_model(), _line_model()
+    h_flat = flat.fit(XS, YS, epochs=5, batch_size=2, shuffle=False, validation_data=(XS, YS), verbose=0)
+    h_col = column.fit(XS[:, None], YS, epochs=5, batch_size=2, shuffle=False,
+                       validation_data=(XS[:, None], YS), verbose=0)
+    assert h_flat.history == h_col.history
+    np.testing.assert_array_equal(flat.predict(np.array([10.0]), verbose=0), column.predict(np.array([[10.0]]), verbose=0))
+    assert flat.evaluate(XS, YS, verbose=0) == column.evaluate(XS[:, None], YS, verbose=0)
+    assert flat.predict_on_batch(XS).shape == flat(XS).shape == (6, 1)
+    assert flat.train_on_batch(XS, YS) == column.train_on_batch(XS[:, None], YS)
+    assert flat.test_on_batch(XS, YS) == column.test_on_batch(XS[:, None], YS)
+    assert flat.fit(((XS, YS) for _ in range(2)), shuffle=False, verbose=0).history["loss"] == \
+        column.fit(((XS[:, None], YS) for _ in range(2)), shuffle=False, verbose=0).history["loss"]
+    assert "val_loss" in flat.fit(XS, YS, validation_split=0.5, verbose=0).history
+
+
+def test_trailing_axis_of_one_is_dropped_and_other_ranks_still_refused():
+    model = small_classifier()
+    np.testing.assert_array_equal(model.predict(X[..., None], verbose=0), model.predict(X, verbose=0))
+    _refused(model, lambda m: m.fit(np.repeat(X[..., None], 2, axis=-1), Y, verbose=0), "(20, 4, 2)", "rank 3")
+    _refused(model, lambda m: m.fit(X[:, 0], Y, verbose=0), "(20,)", "rank >= 2")
