@@ -100,6 +100,7 @@ class Model(Layer):
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._fused = False
         self._compile_config = None
+        self._loss_weight = None
         self._initial_epoch = None
         self._training_interrupted = False
         self._interrupt_guard = InterruptGuard()
@@ -108,11 +109,14 @@ class Model(Layer):
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1, jit_compile="auto",
                 auto_scale_loss=True):
-        """Configure training: optimizer, loss and metrics, resolved by name as in Keras."""
+        """Configure training: optimizer, loss and metrics, resolved by name as in Keras.
+
+        ``loss_weights`` may be a number (or a one-element list) that multiplies the loss, as
+        Keras 3 does for a single-output model; regularization penalties are not multiplied.
+        """
         if loss is None:
             raise ValueError("compile needs a loss, e.g. loss='sparse_categorical_crossentropy'")
-        if loss_weights is not None:
-            raise ValueError("loss_weights applies to multi-output models, which minikeras does not have")
+        loss_weight = _single_loss_weight(loss_weights)
         optimizer_obj = optimizers_module.get(optimizer)
         loss_obj = losses_module.to_loss(loss)
         metric_objs = [metrics_module.to_metric(m) for m in _as_list(metrics, "metrics")]
@@ -120,8 +124,9 @@ class Model(Layer):
         self.optimizer, self.loss = optimizer_obj, loss_obj
         self._metrics, self._weighted_metrics = metric_objs, weighted_objs
         self._metrics_checked = None  # labels' format the metrics were last checked against
-        self._compile_config = {"optimizer": optimizer, "loss": loss, "metrics": metrics,
-                                "weighted_metrics": weighted_metrics}
+        self._loss_weight = loss_weight
+        self._compile_config = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
+                                "metrics": metrics, "weighted_metrics": weighted_metrics}
         self.compiled = True
         self._update_fusion()
 
@@ -190,12 +195,13 @@ class Model(Layer):
         try:
             if self._fused:
                 value, grad = loss.value_and_gradient_wrt_logits(loss.prepare(y, y_pred), y_pred, sample_weight)
-                self.backward_from_logits(grad)
+                self.backward_from_logits(self._weighted(grad))
             else:
                 value, grad = loss.value_and_gradient(y, y_pred, sample_weight)
-                self.backward(grad)
+                self.backward(self._weighted(grad))
         finally:
             self.input_grad_needed = input_grad_needed
+        value = self._weighted(value)
         variables = self._trainable
         for variable in self._regularized:
             value += variable.regularizer(variable.value)
@@ -206,9 +212,13 @@ class Model(Layer):
             self._update_metrics(y, y_pred, sample_weight)
         return y_pred
 
+    def _weighted(self, loss_value):
+        """The loss (or its gradient) times compile's ``loss_weights``, as Keras weights it."""
+        return loss_value if self._loss_weight is None else loss_value * self._loss_weight
+
     def _test_step(self, x, y, sample_weight):
         y_pred = self.call(x, training=False)
-        value = self.loss(y, y_pred, sample_weight) + self.regularization_loss()
+        value = self._weighted(self.loss(y, y_pred, sample_weight)) + self.regularization_loss()
         self._loss_tracker.update_state(value, sample_weight=len(x))
         self._update_metrics(y, y_pred, sample_weight)
 
@@ -597,6 +607,26 @@ def _as_list(value, argument):
     if isinstance(value, dict):
         raise ValueError(f"{argument} as a dict applies to multi-output models, which minikeras does not have")
     return [value]
+
+
+def _single_loss_weight(loss_weights):
+    """compile's ``loss_weights`` for the one output: None, or the number (float32) that
+    multiplies the loss. A list or tuple must hold exactly one number, as in Keras."""
+    if loss_weights is None:
+        return None
+    value = loss_weights
+    if isinstance(value, (list, tuple)):
+        if len(value) != 1:
+            raise ValueError(f"loss_weights must match the number of losses: the model has 1 output, "
+                             f"got {len(value)} weights {list(value)!r}")
+        value = value[0]
+    if isinstance(value, dict):
+        raise ValueError("loss_weights as a dict applies to multi-output models, which minikeras does "
+                         f"not have; give a number, got {loss_weights!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value):
+        raise ValueError(f"loss_weights must be a finite number (or a list of one), got {loss_weights!r}")
+    return np.float32(value)
 
 
 def _apply_class_weight(class_weight, y):

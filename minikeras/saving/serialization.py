@@ -245,10 +245,17 @@ def compile_config(model):
     given = model.get_compile_config() or {}
     return {"optimizer": optimizers.serialize(model.optimizer),
             "loss": _serialize_nested(given.get("loss"), losses.serialize),
-            "loss_weights": None,
+            "loss_weights": _plain_numbers(given.get("loss_weights")),
             "metrics": _serialize_nested(given.get("metrics"), metrics.serialize),
             "weighted_metrics": _serialize_nested(given.get("weighted_metrics"), metrics.serialize),
             "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+
+
+def _plain_numbers(value):
+    """``loss_weights`` as JSON can hold it (NumPy scalars become floats)."""
+    if isinstance(value, (list, tuple)):
+        return [_plain_numbers(v) for v in value]
+    return value if value is None or isinstance(value, (int, float)) else float(value)
 
 
 def compile_arguments(config, where, custom_objects=None, optimizer=None):
@@ -264,7 +271,7 @@ def compile_arguments(config, where, custom_objects=None, optimizer=None):
                     if config.get("optimizer") is not None else "rmsprop"
             loss = config["loss"]
             loss = loss if isinstance(loss, str) else losses.deserialize(loss, custom_objects)
-            return {"optimizer": optimizer, "loss": loss,
+            return {"optimizer": optimizer, "loss": loss, "loss_weights": config.get("loss_weights"),
                     "metrics": _deserialize_metrics(config.get("metrics"), custom_objects),
                     "weighted_metrics": _deserialize_metrics(config.get("weighted_metrics"), custom_objects)}
         except (TypeError, KeyError, AttributeError) as error:

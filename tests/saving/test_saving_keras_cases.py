@@ -43,3 +43,34 @@ def test_an_unbuildable_config_with_weights_is_an_error(tmp_path):
             dst.writestr(name, data)
     with pytest.raises(ValueError, match="no_shape.keras: the file holds weights"):
         keras.models.load_model(path)
+
+
+@pytest.mark.parametrize("extension", [".keras", ".h5"])
+def test_loss_weights_come_back_and_training_continues_as_in_keras(extension):
+    """compile(loss_weights=0.5) scales the loss and its gradient; dropping it on load (as
+    minikeras did) moved the continued weights by 4e-3."""
+    model = keras.models.load_model(FILES / f"loss_weights{extension}")
+    assert model.get_compile_config()["loss_weights"] == 0.5
+    np.testing.assert_allclose(model.predict(CASES["x"], verbose=0), CASES["loss_weights_pred"], atol=1e-6)
+    np.testing.assert_allclose(continue_like_keras(model), CASES["loss_weights_cont"], atol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore:.*skipping the optimizer state")  # a fresh optimizer, as Keras warns
+def test_loss_weights_scale_the_reported_loss_and_are_saved(tmp_path):
+    model = keras.models.load_model(FILES / "loss_weights.keras")
+    weighted = model.evaluate(CASES["x"], CASES["y"], verbose=0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", loss_weights=[2.0])
+    assert model.evaluate(CASES["x"], CASES["y"], verbose=0) == pytest.approx(4 * weighted, rel=1e-6)
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        assert json.loads(archive.read("config.json"))["compile_config"]["loss_weights"] == [2.0]
+    assert keras.models.load_model(tmp_path / "m.keras").evaluate(CASES["x"], CASES["y"], verbose=0) == \
+        pytest.approx(4 * weighted, rel=1e-6)
+
+
+@pytest.mark.parametrize("loss_weights", [[1.0, 2.0], {"dense": 1.0}, "half", float("nan"), True])
+def test_loss_weights_that_do_not_fit_one_output_are_refused(loss_weights):
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(3)])
+    with pytest.raises(ValueError, match="loss_weights"):
+        model.compile(optimizer="adam", loss="mse", loss_weights=loss_weights)
+    assert not model.compiled
