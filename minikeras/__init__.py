@@ -3,7 +3,8 @@
     import minikeras as keras
     model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
 """
-from . import activations, backend, callbacks, datasets, initializers, layers, losses, metrics, models, optimizers
+from . import activations, backend, callbacks, constraints, datasets, initializers, layers, losses, metrics, models
+from . import optimizers
 from . import regularizers, saving, utils
 from .layers import Input, Layer
 from .models import Model, Sequential
@@ -11,5 +12,5 @@ from .saving import load_model
 
 __version__ = "0.1.0"
 
-__all__ = ["activations", "backend", "callbacks", "datasets", "initializers", "layers", "losses", "metrics", "models",
+__all__ = ["activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models",
            "optimizers", "regularizers", "saving", "utils", "Input", "Layer", "Model", "Sequential", "load_model"]

@@ -199,5 +199,6 @@ class Registry:
 def _module_of(kind):
     return {"loss": "keras.losses", "metric": "keras.metrics", "optimizer": "keras.optimizers",
             "initializer": "keras.initializers", "regularizer": "keras.regularizers",
+            "constraint": "keras.constraints",
             "layer": "keras.layers", "learning rate schedule": "keras.optimizers.schedules",
             "activation": "keras.activations"}.get(kind, "keras")

@@ -10,13 +10,14 @@ class Variable:
     ``dtype`` is float32 unless given (metric state may be e.g. int32; layer weights and
     everything an optimizer updates are float32)."""
 
-    def __init__(self, value, name, trainable=True, regularizer=None, dtype=None):
+    def __init__(self, value, name, trainable=True, regularizer=None, dtype=None, constraint=None):
         dtype = np.dtype(dtype or np.float32)
         self.value = np.asarray(value, dtype=dtype, order="C")  # (ascontiguousarray makes 0-d arrays 1-d)
         self.name = name
         self.path = name
         self.trainable = trainable
         self.regularizer = regularizer
+        self.constraint = constraint  # applied by the optimizer after each update, as in Keras
         self.grad = None
         self.packing = None
 

@@ -1,7 +1,7 @@
 """ReLU, LeakyReLU, ELU and PReLU: activations with their own arguments, as layers."""
 import numpy as np
 
-from .. import activations, initializers, regularizers
+from .. import activations, constraints, initializers, regularizers
 from .layer import Layer
 
 
@@ -101,7 +101,6 @@ class PReLU(Layer):
 
     ``x`` for ``x > 0``, ``alpha * x`` otherwise. ``alpha`` has the shape of one sample,
     with size 1 along each of ``shared_axes`` (1-based, as in Keras); it starts at zeros.
-    ``alpha_constraint`` is accepted only as None.
     """
 
     compute_output_shape = Layer.same_shape
@@ -109,8 +108,6 @@ class PReLU(Layer):
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None,
                  shared_axes=None, **kwargs):
         super().__init__(**kwargs)
-        if alpha_constraint is not None:
-            raise ValueError(f"PReLU alpha_constraint is not supported by minikeras, got {alpha_constraint!r}")
         if shared_axes is not None:
             shared_axes = list(shared_axes) if isinstance(shared_axes, (list, tuple)) else [shared_axes]
             if any(isinstance(a, bool) or not isinstance(a, (int, np.integer)) or a < 1 for a in shared_axes):
@@ -120,6 +117,7 @@ class PReLU(Layer):
         self.shared_axes = shared_axes
         self.alpha_initializer = initializers.get(alpha_initializer)
         self.alpha_regularizer = regularizers.get(alpha_regularizer)
+        self.alpha_constraint = constraints.get(alpha_constraint)
         self.alpha = None
         self._cache = None
 
@@ -134,7 +132,8 @@ class PReLU(Layer):
             raise ValueError(f"PReLU {self.name!r} needs known sizes on every non-shared axis, got input "
                              f"shape {input_shape}")
         self.alpha = self.add_weight(shape=tuple(shape), initializer=self.alpha_initializer,
-                                     regularizer=self.alpha_regularizer, name="alpha")
+                                     regularizer=self.alpha_regularizer, constraint=self.alpha_constraint,
+                                     name="alpha")
         self.built = True
 
     def call(self, x, training=False):
@@ -159,5 +158,5 @@ class PReLU(Layer):
 
     def get_config(self):
         return {**super().get_config(), "alpha_initializer": initializers.serialize(self.alpha_initializer),
-                "alpha_regularizer": regularizers.serialize(self.alpha_regularizer), "alpha_constraint": None,
+                "alpha_regularizer": regularizers.serialize(self.alpha_regularizer), "alpha_constraint": constraints.serialize(self.alpha_constraint),
                 "shared_axes": self.shared_axes}

@@ -1,7 +1,7 @@
 """Dense: ``activation(x @ kernel + bias)``."""
 import numpy as np
 
-from .. import activations, initializers, regularizers
+from .. import activations, constraints, initializers, regularizers
 from .layer import Layer
 
 
@@ -18,10 +18,8 @@ class Dense(Layer):
         super().__init__(**kwargs)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
             raise ValueError(f"Dense units must be a positive integer, got {units!r}")
-        for argument, value in (("activity_regularizer", activity_regularizer),
-                                ("kernel_constraint", kernel_constraint), ("bias_constraint", bias_constraint)):
-            if value is not None:
-                raise ValueError(f"Dense {argument} is not supported by minikeras, got {value!r}")
+        if activity_regularizer is not None:
+            raise ValueError(f"Dense activity_regularizer is not supported by minikeras, got {activity_regularizer!r}")
         activation = activations.get(activation)
         if activation is activations.glu and units % 2:
             raise ValueError(f"Dense units must be even with activation 'glu' (it returns the first "
@@ -34,6 +32,8 @@ class Dense(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.kernel = self.bias = None
         self._cache = None
 
@@ -43,10 +43,12 @@ class Dense(Layer):
             raise ValueError(f"Dense layer {self.name!r} needs a known last input dimension, "
                              f"got input shape {input_shape}")
         self.kernel = self.add_weight(shape=(in_features, self.units), initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, name="kernel")
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
+                                      name="kernel")
         if self.use_bias:
             self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, name="bias")
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint,
+                                        name="bias")
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -107,4 +109,5 @@ class Dense(Layer):
                 "bias_initializer": initializers.serialize(self.bias_initializer),
                 "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
                 "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "kernel_constraint": None, "bias_constraint": None, "quantization_config": None}
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint), "quantization_config": None}

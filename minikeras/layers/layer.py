@@ -4,7 +4,7 @@ import inspect
 
 import numpy as np
 
-from .. import initializers, regularizers
+from .. import constraints, initializers, regularizers
 from ..utils.errors import unexpected_keyword
 from ..utils.naming import first_free_name, to_snake_case, unique_name
 from ..variable import Variable
@@ -110,7 +110,8 @@ class Layer:
         defaults to ``"variable"``, ``"variable_1"``, ... A name given first (the Keras 2 order
         ``add_weight(name, shape, ...)``) is refused with an error, as Keras 3 fails on it too.
         Keras's ``autocast``, ``aggregation`` and ``overwrite_with_gradient`` are accepted at
-        their defaults; constraints and dtypes other than float32 are refused.
+        their defaults; dtypes other than float32 are refused. ``constraint`` (a
+        ``keras.constraints`` name, config or callable) is applied after every optimizer update.
         """
         if isinstance(shape, str):
             raise ValueError(f"add_weight on layer {self.name!r} takes the shape first, as in Keras 3: "
@@ -123,9 +124,6 @@ class Layer:
                                  f"minikeras (accepted: {_ADD_WEIGHT_DEFAULTS[key]})")
         if shape is None:
             raise ValueError(f"add_weight on layer {self.name!r}: shape is required, got None")
-        if constraint is not None:
-            raise ValueError(f"add_weight on layer {self.name!r}: weight constraints are not supported by "
-                             f"minikeras, got constraint={constraint!r}")
         if dtype not in (None, "float32", np.float32):
             raise ValueError(f"add_weight on layer {self.name!r}: minikeras weights are float32, got "
                              f"dtype={dtype!r}")
@@ -133,7 +131,8 @@ class Layer:
             name = first_free_name("variable", (v.name for v in self._variables))
         init = initializers.get("glorot_uniform" if initializer is None else initializer)
         variable = Variable(init(_shape_tuple(shape, "add_weight shape"), "float32"),
-                            name, trainable=trainable, regularizer=regularizers.get(regularizer))
+                            name, trainable=trainable, regularizer=regularizers.get(regularizer),
+                            constraint=constraints.get(constraint))
         variable.path = f"{self.name}/{name}"
         self._variables.append(variable)
         return variable

@@ -1,7 +1,7 @@
 """BatchNormalization and LayerNormalization: normalize, then scale by gamma and shift by beta."""
 import numpy as np
 
-from .. import initializers, regularizers
+from .. import constraints, initializers, regularizers
 from .layer import Layer
 
 
@@ -41,8 +41,8 @@ class BatchNormalization(Layer):
     ``trainable=False`` (as in Keras), uses the moving statistics instead.
 
     Weights as Keras creates them: ``gamma`` (when ``scale``), ``beta`` (when ``center``),
-    ``moving_mean``, ``moving_variance``; the last two are non-trainable. ``renorm``,
-    ``synchronized`` and constraints are accepted only at their defaults.
+    ``moving_mean``, ``moving_variance``; the last two are non-trainable. ``renorm`` and
+    ``synchronized`` are accepted only at their defaults.
     """
 
     compute_output_shape = Layer.same_shape
@@ -54,8 +54,7 @@ class BatchNormalization(Layer):
                  renorm_momentum=0.99, synchronized=False, **kwargs):
         super().__init__(**kwargs)
         cls = type(self).__name__
-        _refuse(cls, beta_constraint=beta_constraint, gamma_constraint=gamma_constraint, renorm=renorm,
-                renorm_clipping=renorm_clipping, synchronized=synchronized)
+        _refuse(cls, renorm=renorm, renorm_clipping=renorm_clipping, synchronized=synchronized)
         if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
             raise ValueError(f"{cls} axis must be an integer, got {axis!r}")
         if isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.floating)) \
@@ -73,6 +72,8 @@ class BatchNormalization(Layer):
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.gamma = self.beta = self.moving_mean = self.moving_variance = None
         self._cache = None
 
@@ -85,10 +86,12 @@ class BatchNormalization(Layer):
         shape = (features,)
         if self.scale:
             self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer, name="gamma")
+                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
+                                         name="gamma")
         if self.center:
             self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer, name="beta")
+                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint,
+                                        name="beta")
         self.moving_mean = self.add_weight(shape=shape, initializer=self.moving_mean_initializer,
                                            trainable=False, name="moving_mean")
         self.moving_variance = self.add_weight(shape=shape, initializer=self.moving_variance_initializer,
@@ -176,7 +179,8 @@ class BatchNormalization(Layer):
                 "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
                 "beta_regularizer": regularizers.serialize(self.beta_regularizer),
                 "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-                "beta_constraint": None, "gamma_constraint": None, "synchronized": False,
+                "beta_constraint": constraints.serialize(self.beta_constraint),
+                "gamma_constraint": constraints.serialize(self.gamma_constraint), "synchronized": False,
                 "renorm": False, "renorm_clipping": None, "renorm_momentum": self.renorm_momentum}
 
 
@@ -187,7 +191,7 @@ class LayerNormalization(Layer):
     of each sample over ``axis`` (an int or a list of ints), the same in training and
     inference. ``gamma`` and ``beta`` have the shape of the normalized axes. As in Keras,
     ``axis`` becomes a sorted list when the layer is built (and is saved that way).
-    ``rms_scaling`` (deprecated in Keras) and constraints are accepted only when off.
+    ``rms_scaling`` (deprecated in Keras) is accepted only when off.
     """
 
     compute_output_shape = Layer.same_shape
@@ -197,8 +201,7 @@ class LayerNormalization(Layer):
                  beta_constraint=None, gamma_constraint=None, rms_scaling=False, **kwargs):
         super().__init__(**kwargs)
         cls = type(self).__name__
-        _refuse(cls, beta_constraint=beta_constraint, gamma_constraint=gamma_constraint,
-                rms_scaling=rms_scaling)
+        _refuse(cls, rms_scaling=rms_scaling)
         if isinstance(axis, (list, tuple)):
             axis = list(axis)
             items = axis
@@ -214,6 +217,8 @@ class LayerNormalization(Layer):
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.gamma = self.beta = None
         self._axes = None
         self._cache = None
@@ -231,10 +236,12 @@ class LayerNormalization(Layer):
                              f"shape {input_shape}")
         if self.scale:
             self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer, name="gamma")
+                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
+                                         name="gamma")
         if self.center:
             self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer, name="beta")
+                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint,
+                                        name="beta")
         self.axis = axes
         self._axes = tuple(positive)
         self._broadcast = tuple(input_shape[d] if d in positive else 1 for d in range(len(input_shape)))[1:]
@@ -285,4 +292,5 @@ class LayerNormalization(Layer):
                 "gamma_initializer": initializers.serialize(self.gamma_initializer),
                 "beta_regularizer": regularizers.serialize(self.beta_regularizer),
                 "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-                "beta_constraint": None, "gamma_constraint": None}
+                "beta_constraint": constraints.serialize(self.beta_constraint),
+                "gamma_constraint": constraints.serialize(self.gamma_constraint)}

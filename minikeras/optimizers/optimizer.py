@@ -231,6 +231,7 @@ class Optimizer:
         if len(grads) != len(variables):
             raise ValueError(f"apply got {len(grads)} gradients for {len(variables)} variables")
         lr = self.learning_rate
+        constrained = [v for v in variables if getattr(v, "constraint", None) is not None]
         packing = variables[0].packing if variables else None
         if packing is not None and self.clipnorm is None and packing.intact(variables, grads):
             # One update over the flat buffers instead of one per variable: the same
@@ -247,6 +248,8 @@ class Optimizer:
             if self.weight_decay:
                 value *= np.float32(1 - lr * self.weight_decay)
             self.update_step(grad, value, variable_slots, lr)
+        for variable in constrained:
+            variable.value[...] = variable.constraint(variable.value)
         self.iterations += 1
         if self.iterations % FLUSH_EVERY == 0:
             for slot in (s for variable_slots in slots for s in variable_slots):

@@ -1,5 +1,6 @@
 """``keras.saving.serialize_keras_object`` / ``deserialize_keras_object`` for minikeras's objects."""
-from .. import activations, initializers, layers, losses, metrics, optimizers, regularizers
+from .. import activations, constraints, initializers, layers, losses, metrics, optimizers, regularizers
+from ..constraints import Constraint
 from ..initializers import Initializer
 from ..layers.layer import Layer
 from ..losses import Loss
@@ -11,7 +12,7 @@ from ..regularizers import Regularizer
 _KINDS = ((Layer, layers, ("keras.layers", "keras.models", "keras")), (Loss, losses, ("keras.losses",)),
           (Metric, metrics, ("keras.metrics",)), (Optimizer, optimizers, ("keras.optimizers",)),
           (Initializer, initializers, ("keras.initializers",)),
-          (Regularizer, regularizers, ("keras.regularizers",)))
+          (Regularizer, regularizers, ("keras.regularizers",)), (Constraint, constraints, ("keras.constraints",)))
 
 
 def serialize_keras_object(obj):

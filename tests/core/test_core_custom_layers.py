@@ -72,7 +72,7 @@ def test_add_weight_takes_keras3_arguments_and_names_unnamed_weights():
 
 @pytest.mark.parametrize("kwargs,message", [
     ({"shape": "kernel"}, "takes the shape first"),
-    ({"shape": (2,), "constraint": "non_neg"}, "constraint"),
+    ({"shape": (2,), "constraint": "non_negative"}, "Unknown constraint"),
     ({"shape": (2,), "dtype": "float64"}, "float32"),
     ({"shape": None}, "shape is required"),
     ({"shape": (2,), "aggregation": "sum"}, "aggregation"),

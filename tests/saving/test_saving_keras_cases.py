@@ -74,3 +74,53 @@ def test_loss_weights_that_do_not_fit_one_output_are_refused(loss_weights):
     with pytest.raises(ValueError, match="loss_weights"):
         model.compile(optimizer="adam", loss="mse", loss_weights=loss_weights)
     assert not model.compiled
+
+
+@pytest.mark.parametrize("extension", [".keras", ".h5"])
+def test_constraints_load_and_hold_after_each_update_as_in_keras(extension):
+    """MaxNorm, NonNeg, MinMaxNorm and UnitNorm from a Keras file: refused before; now the
+    continued training tracks Keras's, and each constraint holds after the updates."""
+    model = keras.models.load_model(FILES / f"constraints{extension}")
+    np.testing.assert_allclose(model.predict(CASES["x"], verbose=0), CASES["constraints_pred"], atol=1e-6)
+    np.testing.assert_allclose(continue_like_keras(model), CASES["constraints_cont"], atol=1e-5)
+    first, second, last = model.layers
+    assert np.linalg.norm(first.kernel.value, axis=0).max() <= 0.5 + 1e-6
+    assert first.bias.value.min() >= 0
+    assert 0.2 - 1e-6 <= np.linalg.norm(second.kernel.value, axis=0).min()
+    np.testing.assert_allclose(np.linalg.norm(last.kernel.value, axis=0), 1, atol=1e-6)
+
+
+def test_constraint_configs_are_the_ones_keras_wrote():
+    with zipfile.ZipFile(FILES / "constraints.keras") as archive:
+        written = json.loads(archive.read("config.json"))["config"]["layers"][1:]
+    model = keras.models.load_model(FILES / "constraints.keras")
+    for layer, keras_layer in zip(model.layers, written):
+        config = json.loads(json.dumps(layer.get_config()))
+        for key in ("kernel_constraint", "bias_constraint"):
+            assert config[key] == keras_layer["config"][key], (layer.name, key)
+
+
+def test_constraints_by_name_and_on_other_layers_round_trip(tmp_path):
+    L = keras.layers
+    model = keras.Sequential([keras.Input((6,)), L.Dense(5, kernel_constraint="unit_norm"),
+                              L.BatchNormalization(gamma_constraint=keras.constraints.NonNeg()),
+                              L.PReLU(alpha_constraint=keras.constraints.MaxNorm(0.1)),
+                              L.LayerNormalization(beta_constraint="max_norm"), L.Dense(3, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy")
+    model.fit(CASES["x"], CASES["y"], epochs=2, batch_size=8, verbose=0)
+    np.testing.assert_allclose(np.linalg.norm(model.layers[0].kernel.value, axis=0), 1, atol=1e-6)
+    assert model.layers[1].gamma.value.min() >= 0
+    assert np.abs(model.layers[2].alpha.value).max() <= 0.1 + 1e-7
+    model.save(tmp_path / "m.keras")
+    again = keras.models.load_model(tmp_path / "m.keras")
+    assert isinstance(again.layers[0].kernel_constraint, keras.constraints.UnitNorm)
+    assert again.layers[2].alpha_constraint.max_value == 0.1
+    assert again.layers[3].beta_constraint.get_config() == {"max_value": 2, "axis": 0}
+    np.testing.assert_array_equal(again.predict(CASES["x"], verbose=0), model.predict(CASES["x"], verbose=0))
+
+
+@pytest.mark.parametrize("argument", [{"max_value": -1}, {"max_value": "big"}, {"rate": float("inf")}])
+def test_constraint_arguments_are_checked(argument):
+    cls = keras.constraints.MinMaxNorm if "rate" in argument else keras.constraints.MaxNorm
+    with pytest.raises(ValueError, match=next(iter(argument))):
+        cls(**argument)

@@ -95,6 +95,12 @@ def _models():
         # records it as an InputLayer only and refuses a batch_input_shape in Flatten's config
         "input_shape_argument": (keras.Sequential([L.Flatten(input_shape=(4, 3)), L.Dense(3, activation="softmax")]),
                                  optimizers.Adam(0.01), ["accuracy"]),
+        "constraints": (keras.Sequential([
+            keras.Input((4, 3)), L.Flatten(),
+            L.Dense(6, kernel_constraint=keras.constraints.MaxNorm(0.5), bias_constraint="non_neg"),
+            L.BatchNormalization(gamma_constraint="non_neg"),
+            L.PReLU(alpha_constraint=keras.constraints.MinMaxNorm(0.0, 0.2)),
+            L.Dense(3, activation="softmax", kernel_constraint="unit_norm")]), optimizers.SGD(0.1), None),
         # transfer learning: a built model as the first layer (Keras needs module "keras" for it)
         "nested_sequential": (keras.Sequential([
             keras.Sequential([keras.Input((4, 3)), L.Flatten(), L.Dense(5, activation="relu")], name="base"),
