@@ -449,7 +449,7 @@ class Model(Layer):
         else:
             logs = self._current_logs()
         if in_fit:
-            callback_list.on_test_end(logs)
+            callback_list.on_test_end(_sorted(logs))
         return logs
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
@@ -473,9 +473,9 @@ class Model(Layer):
             logs = self._evaluate_adapter(adapter, callback_list) or self._current_logs()
         finally:
             adapter.close()
-        callback_list.on_test_end(logs)
+        callback_list.on_test_end(_sorted(logs))
         if verbose:
-            print(summary_line(adapter.steps, time.perf_counter() - start, logs, verbose), flush=True)
+            print(summary_line(adapter.steps, time.perf_counter() - start, _sorted(logs), verbose), flush=True)
         return _result(logs, return_dict)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
@@ -591,10 +591,16 @@ def _log_value(result):
     return float(result) if np.ndim(result) == 0 else np.asarray(result)
 
 
+def _sorted(logs):
+    """Logs with their keys sorted, as Keras hands them out (``pythonify_logs`` sorts them)."""
+    return None if logs is None else dict(sorted(logs.items()))
+
+
 def _result(logs, return_dict):
-    """What evaluate and *_on_batch return: the logs dict, the loss alone, or [loss, *metrics]."""
+    """What evaluate and *_on_batch return: the logs dict (keys sorted, as Keras returns it),
+    the loss alone, or ``[loss, *metrics]`` in ``metrics_names`` order."""
     if return_dict:
-        return logs
+        return _sorted(logs)
     values = list(logs.values())
     return values[0] if len(values) == 1 else values
 

@@ -92,3 +92,28 @@ def test_trailing_axis_of_one_is_dropped_and_other_ranks_still_refused():
     np.testing.assert_array_equal(model.predict(X[..., None], verbose=0), model.predict(X, verbose=0))
     _refused(model, lambda m: m.fit(np.repeat(X[..., None], 2, axis=-1), Y, verbose=0), "(20, 4, 2)", "rank 3")
     _refused(model, lambda m: m.fit(X[:, 0], Y, verbose=0), "(20,)", "rank >= 2")
+
+
+def test_logs_handed_out_as_dicts_have_sorted_keys_as_in_keras(capsys):
+    # Keras 3.15.1 (pythonify_logs sorts): evaluate(return_dict=True) and *_on_batch(return_dict=True)
+    # give ['accuracy', 'loss', 'sparse_categorical_crossentropy'] for metrics compiled as
+    # ["sparse_categorical_crossentropy", "accuracy"], and print "accuracy: ... - loss: ... - sparse_...";
+    # the list form stays in metrics_names order.
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["sparse_categorical_crossentropy", "accuracy"])
+    seen = []
+    record = keras.callbacks.LambdaCallback(on_test_end=lambda logs: seen.append(list(logs)))
+    model.fit(X, Y, validation_data=(X, Y), callbacks=[record], verbose=0)
+    keys = ["accuracy", "loss", "sparse_categorical_crossentropy"]
+    assert list(model.evaluate(X, Y, return_dict=True, callbacks=[record], verbose=0)) == keys
+    assert seen == [keys, keys]
+    assert list(model.test_on_batch(X, Y, return_dict=True)) == keys
+    assert list(model.train_on_batch(X, Y, return_dict=True)) == keys
+    loss, crossentropy, accuracy = model.evaluate(X, Y, verbose=0)
+    assert loss == pytest.approx(crossentropy) and 0 <= accuracy <= 1
+    capsys.readouterr()
+    model.evaluate(X, Y, verbose=2)
+    line = capsys.readouterr().out
+    assert line.index("accuracy:") < line.index("loss:") < line.index("sparse_categorical_crossentropy:")
