@@ -162,9 +162,9 @@ class DataAdapter:
     restartable = True
     workers = 0
     depth = 2
-    # The model's input-rank adjustment (``Sequential.adjust_input_rank``), applied to each
-    # batch read from Python code; arrays are adjusted whole before their adapter is made.
-    adjust_x = None
+    # Set by the model for data read from Python code: ``(x, y, sw) -> (x, y, sw)``, run on
+    # each batch (x's rank adjusted, targets checked); arrays are adjusted and checked whole.
+    batch_hook = None
 
     def __init__(self, steps_per_epoch=None):
         self.steps_per_epoch = steps_per_epoch
@@ -338,10 +338,8 @@ def _standardize(batch, source, class_weight=None):
 
 
 def _adjusted(adapter, batch):
-    """``batch`` with its x passed through the adapter's ``adjust_x`` (when the model set one)."""
-    if adapter.adjust_x is None:
-        return batch
-    return (adapter.adjust_x(batch[0]),) + batch[1:]
+    """``batch`` passed through the adapter's ``batch_hook`` (when the model set one)."""
+    return batch if adapter.batch_hook is None else adapter.batch_hook(batch)
 
 
 class GeneratorAdapter(DataAdapter):

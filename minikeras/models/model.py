@@ -5,6 +5,7 @@ One training step is: forward (layers keep what backward needs) → loss value a
 reverse → regularizer gradients → one in-place optimizer update. Callbacks see epoch and
 batch ends through one CallbackList; the loop itself prints nothing.
 """
+import functools
 import time
 import warnings
 from collections.abc import Mapping
@@ -421,7 +422,7 @@ class Model(Layer):
             return get_data_adapter(x, y, sample_weight, batch_size=batch_size, steps=steps, shuffle=shuffle)
         weigh = None if class_weight is None else (lambda labels: _apply_class_weight(class_weight, labels))
         adapter = get_data_adapter(x, y, sample_weight, steps=steps, shuffle=shuffle, class_weight=weigh)
-        adapter.adjust_x = self.adjust_input_rank
+        adapter.batch_hook = functools.partial(self._checked_batch, prefix)
         xb, yb, swb = adapter.peek()
         self.check_input_shape(tuple(xb.shape), prefix + "x")
         if need_y and yb is None:
@@ -430,6 +431,22 @@ class Model(Layer):
         if yb is not None and self.loss is not None:
             self._check_targets(yb, tuple(xb.shape), prefix, swb)
         return adapter
+
+    def _checked_batch(self, prefix, batch):
+        """A batch read from Python code, x's rank adjusted and its targets checked by the loss.
+
+        Arrays are checked whole before training; a generator's batches can only be checked
+        one by one, so a label out of range in a later batch is a clear error (it was an
+        IndexError from inside the loss) instead of a silently wrong step.
+        """
+        x, y, sample_weight = batch
+        x = self.adjust_input_rank(x)
+        if y is not None and self.loss is not None and self.built and self.output_shape is not None:
+            try:
+                self.loss.check_targets(y, (len(y),) + tuple(self.output_shape[1:]))
+            except ValueError as error:
+                raise ValueError(f"{prefix}x gave a batch whose targets the loss cannot take: {error}") from None
+        return x, y, sample_weight
 
     def _evaluate_adapter(self, adapter, callback_list=None, in_fit=False):
         """Logs of one epoch of ``adapter`` through ``_test_step``, or None if it gave no batch."""

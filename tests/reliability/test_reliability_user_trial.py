@@ -117,3 +117,26 @@ def test_logs_handed_out_as_dicts_have_sorted_keys_as_in_keras(capsys):
     model.evaluate(X, Y, verbose=2)
     line = capsys.readouterr().out
     assert line.index("accuracy:") < line.index("loss:") < line.index("sparse_categorical_crossentropy:")
+
+
+class _Batches(keras.utils.PyDataset):
+    def __init__(self, batches):
+        super().__init__()
+        self.batches = batches
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __getitem__(self, index):
+        return self.batches[index]
+
+
+def test_a_later_generator_batch_with_labels_out_of_range_is_a_clear_error():
+    # Keras trains on such a batch silently; minikeras raised a bare IndexError from the loss.
+    bad = np.where(np.arange(20) == 3, 5, Y)
+    for data in ((b for b in [(X, Y), (X, Y), (X, bad)]), _Batches([(X, Y), (X, bad)])):
+        with pytest.raises(ValueError, match=r"^x gave a batch whose targets the loss cannot take: "
+                                             r".*\[0, 2\].*got label 5"):
+            small_classifier().fit(data, shuffle=False, verbose=0)
+    with pytest.raises(ValueError, match=r"^validation_data x gave a batch whose targets .*label 5"):
+        small_classifier().fit(X, Y, validation_data=(b for b in [(X, Y), (X, bad)]), verbose=0)
