@@ -44,6 +44,10 @@ def to_array(value, argument):
     """
     if value is None:
         return None
+    if isinstance(value, dict):
+        raise ValueError(f"{argument} is a dict with keys {sorted(map(str, value))}: Keras reads a dict as one "
+                         "array per named model input, and a minikeras (Sequential) model has one unnamed "
+                         f"input; pass the array itself")
     if isinstance(value, (list, tuple)) and len(value) == 1 and hasattr(value[0], "shape"):
         value = value[0]
     if isinstance(value, np.ndarray):

@@ -140,3 +140,12 @@ def test_a_later_generator_batch_with_labels_out_of_range_is_a_clear_error():
             small_classifier().fit(data, shuffle=False, verbose=0)
     with pytest.raises(ValueError, match=r"^validation_data x gave a batch whose targets .*label 5"):
         small_classifier().fit(X, Y, validation_data=(b for b in [(X, Y), (X, bad)]), verbose=0)
+
+
+def test_a_dict_of_inputs_is_refused_naming_its_keys():
+    # It was "x must hold numbers ..., got dtype object (strings cannot be fed to a model)".
+    _refused(small_classifier(), lambda m: m.fit({"features": X}, Y, verbose=0), "x is a dict with keys ['features']")
+    _refused(small_classifier(), lambda m: m.fit(X, Y, validation_data=(X, {"a": Y}), verbose=0),
+             "validation_data y is a dict")
+    with pytest.raises(ValueError, match="x is a dict"):
+        small_classifier().predict({"features": X}, verbose=0)
