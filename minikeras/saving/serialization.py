@@ -40,7 +40,12 @@ def serialize_lambda(fn):
     return {"class_name": "__lambda__", "config": {"value": [code, fn.__defaults__, closure]}}
 
 
-def _load_lambda(value, where):
+def _load_lambda(config, where):
+    """A function from Keras's ``__lambda__`` config: ``{"value": [code, defaults, closure]}``
+    (serialize_keras_object) or ``{"code", "defaults", "closure"}`` (a Lambda layer's function)."""
+    config = config if isinstance(config, dict) else {}
+    value = config["value"] if "value" in config else \
+        [config.get("code"), config.get("defaults"), config.get("closure")]
     try:
         code, defaults, closure = value if isinstance(value, (list, tuple)) else (value, None, None)
         code = marshal.loads(base64.decodebytes(code.encode("ascii")))
@@ -80,7 +85,7 @@ def resolve_file_config(config, where, custom_objects=None, safe_mode=True):
                     raise ValueError(f"{where}: {label} is a serialized Python lambda. Loading it "
                                      "would run code stored in the file, so it is refused. If you "
                                      "trust the file, pass safe_mode=False.")
-                return _load_lambda((node.get("config") or {}).get("value"), where)
+                return _load_lambda(node.get("config"), where)
             if class_name == "__tuple__":
                 return [walk(item, trail) for item in (node.get("config") or {}).get("value", [])]
             if class_name in _SPECIAL:
