@@ -89,11 +89,12 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     with _file_errors(path):
         if path.endswith(".keras") or (not path.endswith(_H5) and zipfile.is_zipfile(path)):
             return keras_format.load_keras(path, custom_objects, compile, safe_mode)
-        if path.endswith(".weights.h5"):
-            raise ValueError(f"{path}: a .weights.h5 file holds weights only; build the model and call "
-                             "model.load_weights() instead")
         if path.endswith(_H5) or h5py.is_hdf5(path):
             with _open_h5(path) as h5:
+                if "model_config" not in h5.attrs and ("layers" in h5 or path.endswith(".weights.h5")):
+                    raise ValueError(f"{path}: a .weights.h5 file holds weights only; build the model and "
+                                     "call model.load_weights() instead")
+                # (model.save("m.weights.h5") writes a whole legacy model, as Keras does; it loads.)
                 return legacy_h5.load_h5(h5, path, custom_objects, compile, safe_mode)
     raise ValueError(f"{path}: unknown file format; expected a .keras zip or a .h5 HDF5 file")
 

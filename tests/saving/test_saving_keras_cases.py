@@ -124,3 +124,31 @@ def test_constraint_arguments_are_checked(argument):
     cls = keras.constraints.MinMaxNorm if "rate" in argument else keras.constraints.MaxNorm
     with pytest.raises(ValueError, match=next(iter(argument))):
         cls(**argument)
+
+
+@pytest.mark.parametrize("extension", [".keras", ".h5"])
+def test_a_keras_lambda_layer_is_refused_without_touching_its_code(extension, monkeypatch):
+    import marshal
+
+    def no_unmarshalling(*args):
+        raise AssertionError("the lambda's bytecode was read in safe mode")
+    monkeypatch.setattr(marshal, "loads", no_unmarshalling)
+    with pytest.raises(ValueError, match="serialized Python lambda.*safe_mode=False"):
+        keras.models.load_model(FILES / f"lambda{extension}")
+
+
+@pytest.mark.parametrize("extension", [".keras", ".h5"])
+def test_with_safe_mode_off_a_lambda_layer_is_reported_as_the_missing_layer(extension):
+    """Keras's Lambda layer stores {code, defaults, closure}: the error used to be a confusing
+    "cannot load the serialized lambda ... 'NoneType' object has no attribute 'encode'"."""
+    with pytest.raises(ValueError, match="Unknown layer: 'Lambda'"):
+        keras.models.load_model(FILES / f"lambda{extension}", safe_mode=False)
+
+
+def test_a_whole_model_saved_under_a_weights_h5_name_loads_as_in_keras(tmp_path):
+    """Keras's model.save("m.weights.h5") writes a legacy whole-model file and load_model reads it."""
+    model = keras.models.load_model(FILES / "whole_model.weights.h5")
+    np.testing.assert_allclose(model.predict(CASES["x"], verbose=0), CASES["whole_model_pred"], atol=1e-6)
+    model.save_weights(tmp_path / "only.weights.h5")
+    with pytest.raises(ValueError, match="holds weights only"):
+        keras.models.load_model(tmp_path / "only.weights.h5")
