@@ -26,6 +26,27 @@ def _shape_tuple(shape, argument):
 DTYPE_POLICY_CONFIG = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
                        "registered_name": None}
 
+def check_layer_dtype(dtype, class_name):
+    """Refuse a ``dtype`` (Keras: a dtype policy) other than float32, the only one minikeras computes in.
+
+    Accepted: None, ``"float32"``/``np.float32``, Keras's policy config dict naming float32,
+    and the mixed policies ``"mixed_float16"``/``"mixed_bfloat16"``, whose variables are float32
+    in Keras too (minikeras then computes in float32 where Keras computes in 16 bits).
+    """
+    name = dtype
+    if isinstance(dtype, dict):
+        name = (dtype.get("config") or {}).get("name") if "config" in dtype else dtype.get("name")
+    elif dtype is not None and not isinstance(dtype, str):
+        try:
+            name = np.dtype(dtype).name
+        except TypeError:
+            name = getattr(dtype, "name", dtype)
+    if name in (None, "float32", "mixed_float16", "mixed_bfloat16"):
+        return
+    raise ValueError(f"{class_name} dtype must be 'float32' (or None): minikeras computes in float32 only, "
+                     f"got dtype={dtype!r}")
+
+
 # Config fields Keras writes that minikeras does not model, with the values it can accept.
 _KERAS_ONLY_FIELDS = {"quantization_config": (None,), "lora_rank": (None,), "lora_alpha": (None,),
                       "ragged": (False,), "optional": (False,), "sparse": (False, None)}
@@ -86,6 +107,7 @@ class Layer:
                 raise unexpected_keyword(type(self), key)
         if name is not None and (not isinstance(name, str) or not name):
             raise ValueError(f"Layer name must be a non-empty string, got {name!r}")
+        check_layer_dtype(dtype, type(self).__name__)
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         self.trainable = trainable
         self.built = False
@@ -100,6 +122,13 @@ class Layer:
             self._batch_input_shape = _shape_tuple(batch_input_shape, "batch_input_shape")
         self.input_shape = None
         self.output_shape = None
+
+    @property
+    def dtype(self):
+        """The dtype of the layer's variables: always ``"float32"`` (Keras: ``Layer.dtype``)."""
+        return "float32"
+
+    compute_dtype = variable_dtype = dtype
 
     # -- weights ---------------------------------------------------------------------
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,

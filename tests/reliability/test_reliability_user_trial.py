@@ -149,3 +149,20 @@ def test_a_dict_of_inputs_is_refused_naming_its_keys():
              "validation_data y is a dict")
     with pytest.raises(ValueError, match="x is a dict"):
         small_classifier().predict({"features": X}, verbose=0)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float16", np.float64, "int32",
+                                   {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float64"}}])
+def test_a_layer_dtype_other_than_float32_is_refused(dtype):
+    # Keras 3 computes Dense(3, dtype="float64") in float64; minikeras ignored the argument.
+    with pytest.raises(ValueError, match=r"Dense dtype must be 'float32'.*got dtype="):
+        keras.layers.Dense(3, dtype=dtype)
+
+
+def test_layer_dtype_reads_float32_as_in_keras():
+    # Keras 3.15.1: Dense(3).dtype == "float32", also under "mixed_float16" (its variable dtype).
+    for dtype in (None, "float32", np.float32, "mixed_float16",
+                  {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}}):
+        assert keras.layers.Dense(3, dtype=dtype).dtype == "float32"
+    assert small_classifier(train=False).dtype == "float32"
+
