@@ -105,8 +105,9 @@ class Layer:
         for key in kwargs:
             if key not in ("autocast", "input_dtype"):
                 raise unexpected_keyword(type(self), key)
-        if name is not None and (not isinstance(name, str) or not name):
-            raise ValueError(f"Layer name must be a non-empty string, got {name!r}")
+        if name is not None and (not isinstance(name, str) or not name or "/" in name):
+            raise ValueError(f"Layer name must be a non-empty string without '/' (it separates the parts of "
+                             f"a weight's path), got {name!r}")
         check_layer_dtype(dtype, type(self).__name__)
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         self.trainable = trainable

@@ -166,3 +166,10 @@ def test_layer_dtype_reads_float32_as_in_keras():
         assert keras.layers.Dense(3, dtype=dtype).dtype == "float32"
     assert small_classifier(train=False).dtype == "float32"
 
+
+def test_a_name_with_a_slash_is_refused_as_in_keras():
+    # Keras 3: "Argument `name` must be a string and cannot contain character `/`"; minikeras
+    # accepted it, and the slash then split the weight paths saved in .weights.h5 files.
+    for make in (lambda: keras.layers.Dense(3, name="a/b"), lambda: keras.Sequential(name="a/b")):
+        with pytest.raises(ValueError, match=r"without '/'.*got 'a/b'"):
+            make()
