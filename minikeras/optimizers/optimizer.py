@@ -144,10 +144,16 @@ class Optimizer:
     # -- learning rate -------------------------------------------------------------------
     @property
     def learning_rate(self):
-        """The current learning rate (a schedule is evaluated at the iteration count)."""
+        """The current learning rate (a schedule is evaluated at the iteration count).
+
+        A float rate is returned as a float that also has ``assign(value)`` and ``numpy()``,
+        the calls scripts make on Keras's learning-rate variable
+        (``model.optimizer.learning_rate.assign(1e-4)``). Unlike Keras's variable, a value
+        read earlier does not follow a later change.
+        """
         if isinstance(self._learning_rate, schedules.LearningRateSchedule):
             return self._scheduled_learning_rate()
-        return self._learning_rate
+        return LearningRateValue(self._learning_rate, self)
 
     def _scheduled_learning_rate(self):
         """The schedule's rate at this iteration, checked to be a finite non-negative real number.
@@ -230,7 +236,9 @@ class Optimizer:
         grads = list(grads)
         if len(grads) != len(variables):
             raise ValueError(f"apply got {len(grads)} gradients for {len(variables)} variables")
-        lr = self.learning_rate
+        lr = self._learning_rate
+        if isinstance(lr, schedules.LearningRateSchedule):
+            lr = self._scheduled_learning_rate()
         constrained = [v for v in variables if getattr(v, "constraint", None) is not None]
         packing = variables[0].packing if variables else None
         if packing is not None and self.clipnorm is None and packing.intact(variables, grads):
@@ -311,6 +319,29 @@ class Optimizer:
         for key in ("is_legacy_optimizer", "jit_compile", "decay"):
             config.pop(key, None)
         return cls(**config)
+
+
+class LearningRateValue(float):
+    """An optimizer's float learning rate as ``optimizer.learning_rate`` reads it: a float with
+    the methods of Keras's learning-rate variable that scripts call."""
+
+    def __new__(cls, value, optimizer):
+        rate = super().__new__(cls, value)
+        rate._optimizer = optimizer
+        return rate
+
+    def assign(self, value):
+        """Set the optimizer's learning rate (Keras: ``optimizer.learning_rate.assign(value)``)."""
+        self._optimizer.learning_rate = value
+
+    def numpy(self):
+        return np.array(float(self), dtype=np.float32)
+
+    def __reduce__(self):
+        return float, (float(self),)
+
+    def __deepcopy__(self, memo):
+        return float(self)
 
 
 def _scale_to_norm(grad, max_norm, norm):

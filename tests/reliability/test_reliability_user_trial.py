@@ -173,3 +173,23 @@ def test_a_name_with_a_slash_is_refused_as_in_keras():
     for make in (lambda: keras.layers.Dense(3, name="a/b"), lambda: keras.Sequential(name="a/b")):
         with pytest.raises(ValueError, match=r"without '/'.*got 'a/b'"):
             make()
+
+
+def test_learning_rate_assign_as_scripts_write_it_for_keras():
+    # Keras 3.15.1: optimizer.learning_rate is a variable; .assign(0.5) sets it and .numpy() reads
+    # it. minikeras returned a plain float, so .assign raised AttributeError.
+    model = small_classifier()
+    model.optimizer.learning_rate.assign(0.5)
+    assert model.optimizer.learning_rate == 0.5 and model.optimizer.learning_rate.numpy() == np.float32(0.5)
+    assert model.optimizer.get_config()["learning_rate"] == 0.5
+    before = model.get_weights()
+    model.train_on_batch(X, Y)
+    reference = small_classifier()
+    reference.optimizer.learning_rate = 0.5
+    reference.train_on_batch(X, Y)
+    for got, want in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_array_equal(got, want)
+    assert not np.array_equal(before[0], model.get_weights()[0])
+    with pytest.raises(ValueError, match="learning_rate must be a non-negative float"):
+        model.optimizer.learning_rate.assign(-1.0)
+    assert model.optimizer.learning_rate == 0.5
