@@ -15,11 +15,9 @@ class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
             raise ValueError(f"Dense units must be a positive integer, got {units!r}")
-        if activity_regularizer is not None:
-            raise ValueError(f"Dense activity_regularizer is not supported by minikeras, got {activity_regularizer!r}")
         activation = activations.get(activation)
         if activation is activations.glu and units % 2:
             raise ValueError(f"Dense units must be even with activation 'glu' (it returns the first "

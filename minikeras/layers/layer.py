@@ -101,7 +101,7 @@ class Layer:
             cls.call = call_without_training
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
-                 batch_input_shape=None, batch_size=None, **kwargs):
+                 batch_input_shape=None, batch_size=None, activity_regularizer=None, **kwargs):
         for key in kwargs:
             if key not in ("autocast", "input_dtype"):
                 raise unexpected_keyword(type(self), key)
@@ -114,6 +114,9 @@ class Layer:
         self.built = False
         self.input_grad_needed = True
         self._variables = []
+        # A penalty on the layer's output, divided by the batch size, added to the loss by the
+        # model (Keras: Layer(activity_regularizer=...)).
+        self.activity_regularizer = regularizers.get(activity_regularizer)
         self._batch_input_shape = None
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
@@ -284,7 +287,10 @@ class Layer:
     def get_config(self):
         # As in Keras 3, an ``input_shape=`` given to the layer is not part of its config (a
         # Sequential records it as its InputLayer); Keras 3 refuses ``batch_input_shape``.
-        return {"name": self.name, "trainable": self.trainable, "dtype": DTYPE_POLICY_CONFIG}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": DTYPE_POLICY_CONFIG}
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
 
     @classmethod
     def from_config(cls, config):

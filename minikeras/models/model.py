@@ -189,7 +189,7 @@ class Model(Layer):
             # statistics or dropout's random stream, so a bad rate changes nothing.
             _ = self.optimizer.learning_rate
         loss = self.loss
-        y_pred = self.call(x, training=True)
+        y_pred, penalty = self._forward(x, training=True)
         # Nothing upstream of a model being trained wants dL/dx: the first layer skips that
         # product (a third of its matmul work).
         input_grad_needed, self.input_grad_needed = self.input_grad_needed, False
@@ -202,7 +202,7 @@ class Model(Layer):
                 self.backward(self._weighted(grad))
         finally:
             self.input_grad_needed = input_grad_needed
-        value = self._weighted(value)
+        value = self._weighted(value) + penalty
         variables = self._trainable
         for variable in self._regularized:
             value += variable.regularizer(variable.value)
@@ -213,13 +213,21 @@ class Model(Layer):
             self._update_metrics(y, y_pred, sample_weight)
         return y_pred
 
+    def _forward(self, x, training):
+        """The output and the layers' activity penalties (0.0 when no layer has one)."""
+        if not self.has_activity_regularizers():
+            return self.call(x, training=training), 0.0
+        penalties = []
+        y_pred = self.call(x, training=training, penalties=penalties)
+        return y_pred, float(sum(penalties))
+
     def _weighted(self, loss_value):
         """The loss (or its gradient) times compile's ``loss_weights``, as Keras weights it."""
         return loss_value if self._loss_weight is None else loss_value * self._loss_weight
 
     def _test_step(self, x, y, sample_weight):
-        y_pred = self.call(x, training=False)
-        value = self._weighted(self.loss(y, y_pred, sample_weight)) + self.regularization_loss()
+        y_pred, penalty = self._forward(x, training=False)
+        value = self._weighted(self.loss(y, y_pred, sample_weight)) + self.regularization_loss() + penalty
         self._loss_tracker.update_state(value, sample_weight=len(x))
         self._update_metrics(y, y_pred, sample_weight)
 

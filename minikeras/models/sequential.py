@@ -19,6 +19,7 @@ class Sequential(Model):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._layers = []
         self._input_layer = None
+        self._activity_outputs = {}
         for layer in layers or []:
             self.add(layer)
 
@@ -218,10 +219,36 @@ class Sequential(Model):
             return x.reshape(x.shape + (1,))
         return x
 
-    def call(self, x, training=False):
+    def call(self, x, training=False, penalties=None):
+        """The output for ``x``. ``penalties``, when a list, receives the activity penalty of
+        each layer with an ``activity_regularizer``: the regularizer of the layer's output
+        divided by the batch size, as Keras adds it to the loss. In training the outputs are
+        also kept for ``backward``."""
         for layer in self._layers:
-            x = layer.call(x, training=training)
+            if isinstance(layer, Sequential):
+                x = layer.call(x, training=training, penalties=penalties)
+            else:
+                x = layer.call(x, training=training)
+            if layer.activity_regularizer is not None:
+                if penalties is not None:
+                    penalties.append(layer.activity_regularizer(x) / len(x))
+                if training:
+                    # a copy: the next layer may work on its input in place
+                    self._activity_outputs[id(layer)] = x.copy()
         return x
+
+    def has_activity_regularizers(self):
+        """Whether any layer (nested ones included) has an ``activity_regularizer``."""
+        return any(layer.activity_regularizer is not None or
+                   (isinstance(layer, Sequential) and layer.has_activity_regularizers())
+                   for layer in self._layers)
+
+    def _with_activity_gradient(self, layer, grad):
+        """dL/d(output) of ``layer`` plus the gradient of its activity penalty."""
+        if layer.activity_regularizer is None:
+            return grad
+        output = self._activity_outputs[id(layer)]
+        return grad + layer.activity_regularizer.gradient(output) / np.float32(len(output))
 
     def __call__(self, x, training=False):
         x = np.asarray(x)
@@ -236,7 +263,7 @@ class Sequential(Model):
 
     def backward(self, grad):
         for layer in reversed(self._layers):
-            grad = layer.backward(grad)
+            grad = layer.backward(self._with_activity_gradient(layer, grad))
         return grad
 
     def backward_from_logits(self, grad):
@@ -247,7 +274,7 @@ class Sequential(Model):
         else:
             grad = last.backward_preactivation(grad)
         for layer in reversed(self._layers[:-1]):
-            grad = layer.backward(grad)
+            grad = layer.backward(self._with_activity_gradient(layer, grad))
         return grad
 
     def backward_preactivation(self, grad):
@@ -255,7 +282,10 @@ class Sequential(Model):
 
     @property
     def output_activation(self):
-        return self._layers[-1].output_activation if self._layers else None
+        # A penalty on the last layer's output needs dL/d(output), so that layer cannot fuse.
+        if not self._layers or self._layers[-1].activity_regularizer is not None:
+            return None
+        return self._layers[-1].output_activation
 
     # -- summary ---------------------------------------------------------------------------------
     def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):

@@ -152,3 +152,31 @@ def test_a_whole_model_saved_under_a_weights_h5_name_loads_as_in_keras(tmp_path)
     model.save_weights(tmp_path / "only.weights.h5")
     with pytest.raises(ValueError, match="holds weights only"):
         keras.models.load_model(tmp_path / "only.weights.h5")
+
+
+@pytest.mark.parametrize("extension", [".keras", ".h5"])
+def test_activity_regularizers_count_in_the_loss_and_its_gradient_as_in_keras(extension):
+    """L1 on a hidden Dense, L2 on a ReLU layer, L1L2 on the softmax output (which then cannot
+    use the fused softmax/cross-entropy gradient): refused before; now evaluate's loss is
+    Keras's and continued training tracks Keras's."""
+    model = keras.models.load_model(FILES / f"activity{extension}")
+    np.testing.assert_allclose(model.predict(CASES["x"], verbose=0), CASES["activity_pred"], atol=1e-6)
+    assert model.evaluate(CASES["x"], CASES["y"], batch_size=48, verbose=0) == \
+        pytest.approx(float(CASES["activity_loss"]), rel=1e-6)
+    np.testing.assert_allclose(continue_like_keras(model), CASES["activity_cont"], atol=1e-5)
+
+
+def test_activity_penalty_is_per_sample_and_inference_keeps_no_state():
+    L = keras.layers
+    model = keras.Sequential([keras.Input((6,)), L.Dense(4, activation="relu"),
+                              L.Dense(3, activity_regularizer=keras.regularizers.L2(0.5))])
+    model.compile(optimizer="sgd", loss="mse")
+    target = np.zeros((48, 3), np.float32)
+    outputs = model.predict(CASES["x"], verbose=0)
+    assert model._activity_outputs == {}
+    # Keras divides the penalty by the batch size: at 0.5 * sum(y**2) / n it equals
+    # 1.5 times the mean squared error against zeros (3 outputs).
+    expected = np.mean(outputs ** 2) + 0.5 * np.sum(outputs.astype(np.float64) ** 2) / 48
+    assert model.evaluate(CASES["x"], target, batch_size=48, verbose=0) == pytest.approx(expected, rel=1e-5)
+    assert model.get_config()["layers"][2]["config"]["activity_regularizer"]["class_name"] == "L2"
+    assert "activity_regularizer" not in model.get_config()["layers"][1]["config"]

@@ -101,6 +101,11 @@ def _models():
             L.BatchNormalization(gamma_constraint="non_neg"),
             L.PReLU(alpha_constraint=keras.constraints.MinMaxNorm(0.0, 0.2)),
             L.Dense(3, activation="softmax", kernel_constraint="unit_norm")]), optimizers.SGD(0.1), None),
+        "activity_regularizers": (keras.Sequential([
+            keras.Input((4, 3)), L.Flatten(), L.Dense(6, activity_regularizer="l2"),
+            L.ReLU(activity_regularizer=keras.regularizers.L1(0.01)),
+            L.Dense(3, activation="softmax", activity_regularizer=keras.regularizers.L1L2(0.01, 0.01))]),
+            optimizers.Adam(0.01), None),
         # transfer learning: a built model as the first layer (Keras needs module "keras" for it)
         "nested_sequential": (keras.Sequential([
             keras.Sequential([keras.Input((4, 3)), L.Flatten(), L.Dense(5, activation="relu")], name="base"),
