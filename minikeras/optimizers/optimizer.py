@@ -229,6 +229,29 @@ class Optimizer:
         """The variables this optimizer has slots for, in the order it first saw them."""
         return list(self._tracked)
 
+    @property
+    def variables(self):
+        """Keras's ``optimizer.variables``: ``iteration``, ``learning_rate`` (absent when it is
+        a schedule), then the slots in Keras's order (``slot_groups``, variable by variable),
+        then extra scalars such as Nadam's ``u_product``. The slot Variables share memory with
+        the slots the optimizer updates; the scalars are snapshots of the current values.
+        A slot is named ``<layer>_<weight>_<slot>`` (Keras prefixes the model's name).
+        """
+        from ..variable import Variable
+        state = [Variable(np.array(self.iterations, dtype=np.int64), "iteration", trainable=False,
+                          dtype=np.int64)]
+        if self.learning_rate_schedule is None:
+            state.append(Variable(np.float32(self._learning_rate), "learning_rate", trainable=False))
+        for group in self.slot_groups:
+            for variable in self._tracked:
+                slots = self._slots[id(variable)]
+                for slot_name in group:
+                    slot = slots[self.slot_names.index(slot_name)]
+                    state.append(Variable(slot, f"{variable.path.replace('/', '_')}_{slot_name}",
+                                          trainable=False))
+        state += [Variable(np.float32(getattr(self, attr)), attr, trainable=False) for attr in self.extra_state]
+        return state
+
     # -- update -----------------------------------------------------------------------------
     def apply(self, grads, variables):
         """Update ``variables`` in place from ``grads`` (one array per variable)."""

@@ -180,3 +180,21 @@ def test_activity_penalty_is_per_sample_and_inference_keeps_no_state():
     assert model.evaluate(CASES["x"], target, batch_size=48, verbose=0) == pytest.approx(expected, rel=1e-5)
     assert model.get_config()["layers"][2]["config"]["activity_regularizer"]["class_name"] == "L2"
     assert "activity_regularizer" not in model.get_config()["layers"][1]["config"]
+
+
+@pytest.mark.filterwarnings("ignore:.*the compile config has no optimizer")
+@pytest.mark.parametrize("name", ["mlp_softmax", "bn_mlp"])
+def test_optimizer_variables_are_the_ones_keras_saved(name):
+    """optimizer.variables (missing before: AttributeError) lists Keras's optimizer.variables
+    in order: the .weights.h5 file Keras wrote holds exactly that list."""
+    import h5py
+    model = keras.models.load_model(FILES / f"{name}.keras")
+    state = model.optimizer.variables
+    with h5py.File(FILES / f"{name}.weights.h5", "r") as h5:
+        saved = [h5[f"optimizer/vars/{i}"][()] for i in range(len(h5["optimizer/vars"]))]
+    assert len(state) == len(saved) and [v.name for v in state[:2]] == ["iteration", "learning_rate"]
+    for variable, array in zip(state, saved):
+        np.testing.assert_array_equal(variable.numpy(), array)
+    slot = state[2]
+    slot.value[...] = 0  # a slot Variable is the live slot, not a copy
+    assert not model.optimizer.slots(model.optimizer.tracked_variables[0])[0].any()
