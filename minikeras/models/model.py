@@ -441,14 +441,18 @@ class Model(Layer):
         return adapter
 
     def _checked_batch(self, prefix, batch):
-        """A batch read from Python code, x's rank adjusted and its targets checked by the loss.
+        """A batch read from Python code, x's rank adjusted, its shape checked against the
+        model's input and its targets checked by the loss.
 
         Arrays are checked whole before training; a generator's batches can only be checked
-        one by one, so a label out of range in a later batch is a clear error (it was an
-        IndexError from inside the loss) instead of a silently wrong step.
+        one by one, so a later batch of another width or with a label out of range is an
+        error naming the generator's argument (it was an error from inside a layer or an
+        IndexError from the loss).
         """
         x, y, sample_weight = batch
         x = self.adjust_input_rank(x)
+        if self.built:
+            self.check_input_shape(tuple(x.shape), prefix + "x")
         if y is not None and self.loss is not None and self.built and self.output_shape is not None:
             try:
                 self.loss.check_targets(y, (len(y),) + tuple(self.output_shape[1:]))

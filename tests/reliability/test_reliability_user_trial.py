@@ -193,3 +193,13 @@ def test_learning_rate_assign_as_scripts_write_it_for_keras():
     with pytest.raises(ValueError, match="learning_rate must be a non-negative float"):
         model.optimizer.learning_rate.assign(-1.0)
     assert model.optimizer.learning_rate == 0.5
+
+
+def test_a_later_generator_batch_of_another_width_names_the_generator_argument():
+    # Keras: "Input 0 ... of layer 'dense' is incompatible with the layer"; minikeras named the
+    # layer too, not the data. Now the argument and both shapes are named, as for the first batch.
+    batches = (b for b in [(X, Y), (X[:, :3], Y)])
+    with pytest.raises(ValueError, match=r"^x has shape \(20, 3\), but model .* expects input of shape \(None, 4\)"):
+        small_classifier().fit(batches, shuffle=False, verbose=0)
+    with pytest.raises(ValueError, match=r"^validation_data x has shape \(20, 3\)"):
+        small_classifier().fit(X, Y, validation_data=(b for b in [(X, Y), (X[:, :3], Y)]), verbose=0)
