@@ -129,6 +129,8 @@ def load_weights(model, filepath, skip_mismatch=False):
     path = _path(filepath)
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path}: is a folder, not a weights file (.weights.h5, .keras or .h5)")
     with _file_errors(path):
         if path.endswith(".keras"):
             with zipfile.ZipFile(path) as archive:

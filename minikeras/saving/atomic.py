@@ -12,6 +12,8 @@ def atomic_write(path, overwrite=True):
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path} is a folder; the file path to save to must not be one")
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"{path} already exists and overwrite=False")
     os.makedirs(folder, exist_ok=True)
