@@ -28,7 +28,12 @@ def to_categorical(x, num_classes=None):
 
 
 def normalize(x, axis=-1, order=2):
-    """Scale ``x`` to unit ``order``-norm along ``axis`` (Keras: ``keras.utils.normalize``)."""
+    """Scale ``x`` to unit ``order``-norm along ``axis`` (Keras: ``keras.utils.normalize``).
+
+    Rows of norm 0 are left at 0, as in Keras. Differs from Keras knowingly: the result is
+    float32 (Keras keeps a float64 array float64, and returns a backend tensor for a list),
+    and a 1-D array stays 1-D (Keras's NumPy path returns shape ``(1, n)`` for it).
+    """
     x = np.asarray(x, dtype=np.float32)
     norm = np.linalg.norm(x, ord=order, axis=axis, keepdims=True)
     return x / np.where(norm == 0, 1, norm)
