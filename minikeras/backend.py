@@ -5,7 +5,7 @@ minikeras has one backend (NumPy) and one float type (float32). ``clear_session`
 """
 from .utils.session import clear_session
 
-__all__ = ["backend", "floatx", "set_floatx", "epsilon", "clear_session"]
+__all__ = ["backend", "floatx", "set_floatx", "epsilon", "image_data_format", "clear_session"]
 
 
 def backend():
@@ -27,3 +27,8 @@ def set_floatx(value):
 def epsilon():
     """The fuzz factor Keras uses in losses and optimizers: 1e-7."""
     return 1e-7
+
+
+def image_data_format():
+    """The default ``data_format`` of layers that take one: ``"channels_last"``, as in Keras."""
+    return "channels_last"

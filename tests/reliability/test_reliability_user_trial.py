@@ -203,3 +203,25 @@ def test_a_later_generator_batch_of_another_width_names_the_generator_argument()
         small_classifier().fit(batches, shuffle=False, verbose=0)
     with pytest.raises(ValueError, match=r"^validation_data x has shape \(20, 3\)"):
         small_classifier().fit(X, Y, validation_data=(b for b in [(X, Y), (X[:, :3], Y)]), verbose=0)
+
+
+def test_keras_utils_reexports_the_saving_registry_as_keras_3_does(tmp_path):
+    # Keras 3.15.1: keras.utils.register_keras_serializable is keras.saving.register_keras_serializable
+    # (and so for the other six names); custom-layer tutorials decorate with the utils spelling.
+    for name in ("register_keras_serializable", "CustomObjectScope", "custom_object_scope", "get_custom_objects",
+                 "get_registered_name", "get_registered_object", "serialize_keras_object", "deserialize_keras_object"):
+        assert getattr(keras.utils, name) is getattr(keras.saving, name)
+    assert keras.backend.image_data_format() == "channels_last"
+
+    @keras.utils.register_keras_serializable(package="trial5")
+    class Doubling(keras.layers.Layer):
+        def call(self, x):
+            return 2 * x
+
+        def backward(self, grad):
+            return 2 * grad
+
+    model = keras.Sequential([keras.Input((4,)), Doubling(), keras.layers.Dense(2)])
+    model.save(tmp_path / "m.keras")
+    np.testing.assert_array_equal(keras.saving.load_model(tmp_path / "m.keras").predict(X, verbose=0),
+                                  model.predict(X, verbose=0))
