@@ -607,7 +607,28 @@ class Model(Layer):
         load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
     def get_compile_config(self):
-        return self._compile_config
+        """The compile arguments as Keras serializes them (optimizer, loss and metrics as
+        configs; ``{}`` when not compiled), what ``compile_from_config`` takes (Keras:
+        ``Model.get_compile_config``)."""
+        from ..saving.serialization import compile_config
+        return compile_config(self) if self.compiled else {}
+
+    def compile_from_config(self, config):
+        """Compile from ``get_compile_config()``'s dict (Keras: ``Model.compile_from_config``);
+        the optimizer is built at once when the model is."""
+        from ..saving.serialization import compile_arguments
+        self.compile(**compile_arguments(config, "compile_from_config"))
+        if self.built:
+            self.optimizer.build(self.trainable_weights)
+
+    def get_build_config(self):
+        """``{"input_shape": ...}`` once the model is built, else None (Keras: ``get_build_config``)."""
+        return {"input_shape": tuple(self.input_shape)} if self.built and self.input_shape is not None else None
+
+    def build_from_config(self, config):
+        """Build from ``get_build_config()``'s dict (Keras: ``build_from_config``)."""
+        if config and "input_shape" in config:
+            self.build(tuple(config["input_shape"]))
 
     def to_json(self, **kwargs):
         """The model's architecture as Keras's JSON (``keras.models.model_from_json`` reads it)."""

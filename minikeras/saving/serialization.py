@@ -247,7 +247,7 @@ def _serialize_nested(value, serialize):
 
 def compile_config(model):
     """Keras's ``model.get_compile_config()``: optimizer (always a config), loss and metrics as given."""
-    given = model.get_compile_config() or {}
+    given = model._compile_config or {}
     return {"optimizer": optimizers.serialize(model.optimizer),
             "loss": _serialize_nested(given.get("loss"), losses.serialize),
             "loss_weights": _plain_numbers(given.get("loss_weights")),

@@ -198,3 +198,24 @@ def test_optimizer_variables_are_the_ones_keras_saved(name):
     slot = state[2]
     slot.value[...] = 0  # a slot Variable is the live slot, not a copy
     assert not model.optimizer.slots(model.optimizer.tracked_variables[0])[0].any()
+
+
+def test_get_compile_config_is_keras_serialized_form_and_compile_from_config_takes_it():
+    """get_compile_config returned the raw compile arguments (optimizer objects); Keras returns
+    their configs, as stored in the file's compile_config, and compile_from_config takes them."""
+    with zipfile.ZipFile(FILES / "loss_weights.keras") as archive:
+        written = json.loads(archive.read("config.json"))["compile_config"]
+    model = keras.models.load_model(FILES / "loss_weights.keras")
+    config = json.loads(json.dumps(model.get_compile_config()))
+    assert sorted(config) == sorted(written)
+    for key in ("loss", "loss_weights", "metrics", "weighted_metrics", "run_eagerly", "steps_per_execution"):
+        assert config[key] == written[key], key
+    assert config["optimizer"]["class_name"] == written["optimizer"]["class_name"] == "Adam"
+    for key, value in written["optimizer"]["config"].items():
+        if key != "name":
+            assert config["optimizer"]["config"][key] == pytest.approx(value), key
+    fresh = keras.models.clone_model(model)
+    assert fresh.get_compile_config() == {} and fresh.get_build_config() == {"input_shape": (None, 6)}
+    fresh.compile_from_config(config)
+    assert fresh.optimizer.variables[1].numpy() == np.float32(0.01)
+    assert fresh.get_compile_config()["loss_weights"] == 0.5
