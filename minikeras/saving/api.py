@@ -7,6 +7,7 @@ the file.
 """
 import contextlib
 import os
+import warnings
 import zipfile
 
 import h5py
@@ -61,8 +62,10 @@ def save_model(model, filepath, overwrite=True, zipped=None, include_optimizer=T
     if zipped is False:
         raise ValueError("zipped=False (an unzipped .keras folder) is not supported by minikeras")
     if not model.built:
-        raise ValueError(f"Model {model.name!r} is not built yet: build it (model.build(input_shape), "
-                         "an Input first layer, or fit/predict once) before saving")
+        # Keras saves the architecture (and compile config) of an unbuilt model, and warns.
+        warnings.warn(f"Model {model.name!r} is not built yet, so the file holds no weights; build it "
+                      "(model.build(input_shape), an Input first layer, or fit/predict once) to save "
+                      "them", stacklevel=3)
     if path.endswith(".keras"):
         with atomic_write(path, overwrite) as temporary:
             keras_format.save_keras(model, temporary)

@@ -192,7 +192,13 @@ def load_h5(h5, where, custom_objects=None, compile=True, safe_mode=True):
                          "model and use model.load_weights() instead")
     model = model_from_config(config, custom_objects, safe_mode, where=where,
                               max_parameters=count_values(h5, "model_weights"))
-    plan = load_model_weights(_group(h5, "model_weights", where), model, where)
+    if model.built:
+        plan = load_model_weights(_group(h5, "model_weights", where), model, where)
+    elif count_values(h5, "model_weights"):
+        raise ValueError(f"{where}: the file holds weights but its config does not say the input "
+                         "shape, so the model cannot be built to receive them")
+    else:  # a model saved before it was built: no weights, as Keras loads it
+        plan = []
     training = _json_attribute(h5, "training_config", where) if compile else None
     assign_optimizer = None
     if training is not None:

@@ -201,7 +201,19 @@ def test_unbuilt_model_cannot_load_or_save_weights(tmp_path):
     with pytest.raises(ValueError, match="not built"):
         unbuilt.load_weights(tmp_path / "w.weights.h5")
     with pytest.raises(ValueError, match="not built"):
-        unbuilt.save(tmp_path / "u.keras")
+        unbuilt.save_weights(tmp_path / "u.weights.h5")
+
+
+@pytest.mark.parametrize("extension", [".keras", ".h5"])
+def test_unbuilt_model_saves_its_architecture_with_a_warning_as_in_keras(tmp_path, extension):
+    unbuilt = keras.Sequential([layers.Dense(4, activation="relu"), layers.Dense(2)], name="later")
+    unbuilt.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    with pytest.warns(UserWarning, match="not built yet, so the file holds no weights"):
+        unbuilt.save(tmp_path / f"u{extension}")
+    again = keras.models.load_model(tmp_path / f"u{extension}")
+    assert not again.built and again.name == "later" and again.optimizer.learning_rate == pytest.approx(0.1)
+    again.fit(X, np.zeros((8, 2), np.float32), epochs=1, verbose=0)
+    assert again.built and again.optimizer.iterations == 1
 
 
 def test_optimizer_state_of_a_different_optimizer_is_skipped_with_a_warning(tmp_path):
