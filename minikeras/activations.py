@@ -5,6 +5,8 @@ Every function takes and returns float32 arrays. The derivative of ``f`` is
 gradient ``grad`` with respect to the output ``y = f(x)``. Most derivatives are written
 against the output ``y``, which the forward pass has already computed.
 """
+import warnings
+
 import numpy as np
 
 from .registry import Registry
@@ -76,13 +78,25 @@ def tanh(x):
     return np.tanh(x)
 
 
+def _warn_softmax_of_one(shape, axis):
+    warnings.warn(f"You are using a softmax over axis {axis} of a tensor of shape {shape}. This axis has "
+                  "size 1. The softmax operation will always return the value 1, which is likely not what "
+                  "you intended. Did you mean to use a sigmoid instead?", stacklevel=3)
+
+
 def _softmax_backward(g, x, y, axis=-1):
     return y * (g - np.sum(g * y, axis=axis, keepdims=True))
 
 
 @_activation(backward=_softmax_backward)
 def softmax(x, axis=-1):
-    """exp(x) / sum(exp(x)) along ``axis``, shifted by the maximum for stability."""
+    """exp(x) / sum(exp(x)) along ``axis``, shifted by the maximum for stability.
+
+    Warns, with Keras 3's message, when that axis has size 1 (``Dense(1, activation="softmax")``):
+    the result is then always 1.
+    """
+    if isinstance(axis, int) and -x.ndim <= axis < x.ndim and x.shape[axis] == 1:
+        _warn_softmax_of_one(x.shape, axis)
     e = np.subtract(x, np.maximum.reduce(x, axis=axis, keepdims=True))
     np.exp(e, out=e)
     e /= np.add.reduce(e, axis=axis, keepdims=True)
@@ -391,6 +405,8 @@ def _relu_in_place(z):
 
 
 def _softmax_in_place(z):
+    if z.shape[-1] == 1:
+        _warn_softmax_of_one(z.shape, -1)
     z -= np.maximum.reduce(z, axis=-1, keepdims=True)
     np.exp(z, out=z)
     z /= np.add.reduce(z, axis=-1, keepdims=True)

@@ -225,3 +225,22 @@ def test_keras_utils_reexports_the_saving_registry_as_keras_3_does(tmp_path):
     model.save(tmp_path / "m.keras")
     np.testing.assert_array_equal(keras.saving.load_model(tmp_path / "m.keras").predict(X, verbose=0),
                                   model.predict(X, verbose=0))
+
+
+def test_softmax_over_one_unit_warns_as_keras_does():
+    # The beginner's Dense(1, activation="softmax") + binary_crossentropy always outputs 1 and
+    # never learns. Keras 3.15.1 warns "You are using a softmax over axis -1 of a tensor of shape
+    # (40, 1). This axis has size 1. ... Did you mean to use a sigmoid instead?"; minikeras was silent.
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="softmax")])
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    with pytest.warns(UserWarning, match=r"softmax over axis -1 of a tensor of shape \(20, 1\)\. This axis has "
+                                         r"size 1\..*Did you mean to use a sigmoid instead\?"):
+        model.fit(X, (Y > 0).astype(np.float32), batch_size=20, verbose=0)
+    with pytest.warns(UserWarning, match=r"shape \(2, 1\)"):
+        keras.activations.softmax(np.ones((2, 1), np.float32))
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        small_classifier().predict(X, verbose=0)
+        keras.activations.softmax(np.ones((1, 2), np.float32))
