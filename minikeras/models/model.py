@@ -601,10 +601,11 @@ class Model(Layer):
         from ..saving import save_weights
         save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath, skip_mismatch=False):
-        """Load weights saved by minikeras or Keras; shapes are checked before anything changes."""
+    def load_weights(self, filepath, skip_mismatch=False, by_name=None):
+        """Load weights saved by minikeras or Keras; shapes are checked before anything changes.
+        ``by_name=True`` (legacy ``.h5`` files only, as in Keras) matches layers by name."""
         from ..saving import load_weights
-        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
 
     def get_compile_config(self):
         """The compile arguments as Keras serializes them (optimizer, loss and metrics as

@@ -122,14 +122,18 @@ def save_weights(model, filepath, overwrite=True):
                          f"got {path!r}")
 
 
-def load_weights(model, filepath, skip_mismatch=False):
+def load_weights(model, filepath, skip_mismatch=False, by_name=None):
     """Load weights into ``model`` from ``.weights.h5``, ``.keras`` or a legacy ``.h5`` file.
 
     Every layer's weight count and shapes are checked before anything is assigned; the error
     names the layer that does not match. A ``.weights.h5`` file also restores the optimizer
-    state when the model is compiled.
+    state when the model is compiled. ``by_name=True`` matches the layers of a legacy ``.h5``
+    file to the model's layers of the same name (others are left as they are), as Keras does;
+    for other formats it is an error, as in Keras.
     """
     path = _path(filepath)
+    if by_name is not None and (path.endswith((".keras", ".weights.h5")) or not path.endswith(_H5)):
+        raise ValueError(f"by_name only supports loading legacy '.h5' or '.hdf5' files, got {path!r}")
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such file")
     if os.path.isdir(path):
@@ -145,7 +149,7 @@ def load_weights(model, filepath, skip_mismatch=False):
         if not path.endswith(_H5):
             raise ValueError(f"{path}: load_weights expects a .weights.h5, .keras or .h5 file")
         with _open_h5(path) as h5:
-            if path.endswith(".weights.h5") or "layers" in h5:
+            if (path.endswith(".weights.h5") or "layers" in h5) and not by_name:
                 weights_h5.load_weights(h5, model, path, skip_mismatch)
             else:
-                legacy_h5.load_h5_weights(h5, model, path, skip_mismatch)
+                legacy_h5.load_h5_weights(h5, model, path, skip_mismatch, by_name=bool(by_name))

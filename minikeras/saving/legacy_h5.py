@@ -176,11 +176,49 @@ def load_model_weights(group, model, where, skip_mismatch=False):
     return plan
 
 
-def load_h5_weights(h5, model, where, skip_mismatch=False):
+def load_model_weights_by_name(group, model, where, skip_mismatch=False):
+    """The assignments of Keras's ``load_weights(..., by_name=True)``: each layer of the file
+    goes to the model's layer of the same name (layers of other names are left alone).
+    Every count and shape is checked before anything is assigned."""
+    import warnings
+    if not model.built:
+        raise ValueError(f"{where}: the model {model.name!r} is not built yet; build it before loading weights")
+    by_name = {layer.name: layer for layer in model.layers}
+    plan = []
+    for name in _names(group, "layer_names", where):
+        layer = by_name.get(name)
+        if layer is None:
+            continue
+        layer_group = _group(group, name, where)
+        weight_names = _names(layer_group, "weight_names", where)
+        variables = legacy_weights(layer)
+        problem = None
+        if len(weight_names) != len(variables):
+            problem = (f"layer {name!r} expects {len(variables)} weights, the file's layer of that name "
+                       f"has {len(weight_names)}")
+        else:
+            arrays = [read_array(layer_group.get(n), where, f"{name}/{n}", largest_weight(model))
+                      for n in weight_names]
+            for variable, array in zip(variables, arrays):
+                if variable.shape != array.shape:
+                    problem = (f"layer {name!r} weight {variable.name!r} has shape {variable.shape} in the "
+                               f"model but {array.shape} in the file")
+                    break
+        if problem:
+            if not skip_mismatch:
+                raise ValueError(f"{where}: {problem}")
+            warnings.warn(f"{where}: skipping {problem}", stacklevel=3)
+            continue
+        plan.extend(zip(variables, arrays))
+    return plan
+
+
+def load_h5_weights(h5, model, where, skip_mismatch=False, by_name=False):
     group = h5["model_weights"] if "layer_names" not in h5.attrs and "model_weights" in h5 else h5
     if "layer_names" not in group.attrs and "layer_names0" not in group.attrs:
         raise ValueError(f"{where}: not a Keras HDF5 weights file (no 'layer_names' attribute)")
-    for variable, array in load_model_weights(group, model, where, skip_mismatch):
+    load = load_model_weights_by_name if by_name else load_model_weights
+    for variable, array in load(group, model, where, skip_mismatch):
         variable.assign(array)
 
 

@@ -219,3 +219,30 @@ def test_get_compile_config_is_keras_serialized_form_and_compile_from_config_tak
     fresh.compile_from_config(config)
     assert fresh.optimizer.variables[1].numpy() == np.float32(0.01)
     assert fresh.get_compile_config()["loss_weights"] == 0.5
+
+
+def test_load_weights_by_name_from_a_keras_legacy_h5(tmp_path):
+    """Transfer learning from a Keras .h5: by_name=True (a TypeError before) fills the layers
+    whose names are in the file and leaves the new head alone; other formats refuse it, as Keras."""
+    import h5py
+    L = keras.layers
+    model = keras.Sequential([keras.Input((28, 28)), L.Flatten(), L.Dense(64, activation="relu", name="dense"),
+                              L.Dense(5, name="new_head")])
+    head = model.get_layer("new_head").get_weights()
+    model.load_weights(FILES / "mlp_softmax.h5", by_name=True)
+    with h5py.File(FILES / "mlp_softmax.h5", "r") as h5:
+        group = h5["model_weights/dense"]
+        names = [n.decode() if isinstance(n, bytes) else n for n in group.attrs["weight_names"]]
+        np.testing.assert_array_equal(model.get_layer("dense").kernel.value, group[names[0]][()])
+        np.testing.assert_array_equal(model.get_layer("dense").bias.value, group[names[1]][()])
+    for before, after in zip(head, model.get_layer("new_head").get_weights()):
+        np.testing.assert_array_equal(before, after)
+    wrong = keras.Sequential([keras.Input((28, 28)), L.Flatten(), L.Dense(32, name="dense")])
+    kept = wrong.get_weights()
+    with pytest.raises(ValueError, match=r"layer 'dense' weight 'kernel' has shape \(784, 32\)"):
+        wrong.load_weights(FILES / "mlp_softmax.h5", by_name=True)
+    assert all(np.array_equal(a, b) for a, b in zip(kept, wrong.get_weights()))
+    with pytest.warns(UserWarning, match="skipping layer 'dense'"):
+        wrong.load_weights(FILES / "mlp_softmax.h5", by_name=True, skip_mismatch=True)
+    with pytest.raises(ValueError, match="by_name only supports loading legacy"):
+        model.load_weights(FILES / "mlp_softmax.weights.h5", by_name=True)
