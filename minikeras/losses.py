@@ -8,6 +8,8 @@ stable where the separate derivatives would divide by probabilities near zero.
 
 Each loss is also a function returning per-sample values (``keras.losses.mse(y_true, y_pred)``).
 """
+import warnings
+
 import numpy as np
 
 from . import activations
@@ -197,9 +199,16 @@ def _smooth_binary(y_true, label_smoothing):
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
-    """-sum(y_true * log(p)); probabilities are divided by their sum and clipped to [eps, 1 - eps]."""
+    """-sum(y_true * log(p)); probabilities are divided by their sum and clipped to [eps, 1 - eps].
+
+    Warns as Keras 3 does (a ``SyntaxWarning``) when ``y_pred`` has one class: the loss is then 0.
+    """
     y_true = _smooth_categorical(_as_float(y_true), label_smoothing, axis)
     y_pred = _as_float(y_pred)
+    if y_pred.ndim and y_pred.shape[axis] == 1:
+        warnings.warn("In loss categorical_crossentropy, expected y_pred.shape to be (batch_size, num_classes) "
+                      f"with num_classes > 1. Received: y_pred.shape={y_pred.shape}. Consider using "
+                      "'binary_crossentropy' if you only have 2 classes.", SyntaxWarning, stacklevel=2)
     if from_logits:
         return -np.sum(y_true * activations.log_softmax(y_pred, axis=axis), axis=axis)
     p = y_pred / np.sum(y_pred, axis=axis, keepdims=True)

@@ -244,3 +244,18 @@ def test_softmax_over_one_unit_warns_as_keras_does():
         warnings.simplefilter("error")
         small_classifier().predict(X, verbose=0)
         keras.activations.softmax(np.ones((1, 2), np.float32))
+
+
+def test_categorical_crossentropy_over_one_class_warns_as_keras_does():
+    # Dense(1, activation="sigmoid") with categorical_crossentropy: the loss is always 0. Keras 3.15.1
+    # warns (SyntaxWarning) "In loss categorical_crossentropy, expected y_pred.shape to be
+    # (batch_size, num_classes) with num_classes > 1. Received: y_pred.shape=(20, 1). Consider
+    # using 'binary_crossentropy' if you only have 2 classes."; minikeras was silent.
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    with pytest.warns(SyntaxWarning, match=r"expected y_pred.shape to be \(batch_size, num_classes\) with "
+                                           r"num_classes > 1\. Received: y_pred.shape=\(20, 1\)\. Consider using "
+                                           r"'binary_crossentropy'"):
+        history = model.fit(X, (Y > 0).astype(np.float32)[:, None], batch_size=20, verbose=0)
+    assert history.history["loss"][0] < 1e-6  # -log of the clipped 1 - 1e-7, times the labels
