@@ -14,6 +14,12 @@ from .serialization import (KERAS_VERSION, compile_arguments, model_from_config,
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
 # Bigger members than this are not read into memory (the weights are bounded by the zip itself).
 MAX_JSON_BYTES = 64 * 1024 * 1024
+# A member is read into memory whole, so one that declares more than this many bytes while
+# expanding more than BOMB_EXPANSION times its stored size is a decompression bomb (CWE-409),
+# not a model: Keras and minikeras store members uncompressed, and even a re-zipped file of
+# float weights compresses far less. (Keras 3.15 has the same guard, from 4 GiB.)
+BOMB_FLOOR_BYTES = 64 * 1024 * 1024
+BOMB_EXPANSION = 100
 
 
 def save_keras(model, path):
@@ -40,6 +46,9 @@ def _read_member(archive, name, path, limit=None):
                          f"(members: {archive.namelist()[:10]})") from None
     if limit is not None and info.file_size > limit:
         raise ValueError(f"{path}: {name} is {info.file_size:,} bytes, more than the {limit:,} allowed")
+    if info.file_size > BOMB_FLOOR_BYTES and info.file_size > BOMB_EXPANSION * info.compress_size:
+        raise ValueError(f"{path}: {name} declares {info.file_size:,} bytes but stores only "
+                         f"{info.compress_size:,}: refusing a likely decompression bomb")
     try:
         return archive.read(name)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
