@@ -150,11 +150,17 @@ class Normalization(Layer):
             if batch.ndim != len(self._broadcast) or tuple(batch.shape[d] for d in self._keep) != expected:
                 raise ValueError(f"{cls} {self.name!r} was built for sizes {expected} on axis {self.axis}, "
                                  f"adapt() got data of shape {batch.shape}")
+            count = math.prod(batch.shape[d] for d in self._reduce)
+            if count == 0:
+                continue  # an empty batch adds nothing (it made a division by zero below)
             batch_mean = np.mean(batch, axis=self._reduce, dtype=np.float64)
             batch_var = np.var(batch, axis=self._reduce, dtype=np.float64)
+            if not (np.isfinite(batch_mean).all() and np.isfinite(batch_var).all()):
+                raise ValueError(f"{cls}.adapt got data holding NaN or inf (in a batch of shape {batch.shape}): "
+                                 "the mean and variance would be NaN and so would every output; clean or "
+                                 "impute the data first")
             if total_mean is None:
                 total_mean, total_var, total_count = batch_mean, batch_var, 0
-            count = math.prod(batch.shape[d] for d in self._reduce)
             total_count += count
             weight = count / total_count
             new_mean = total_mean * (1 - weight) + batch_mean * weight
@@ -163,7 +169,7 @@ class Normalization(Layer):
                          + (batch_var + (batch_mean - new_mean) ** 2) * weight)
             total_mean = new_mean
         if total_mean is None:
-            raise ValueError(f"{cls}.adapt got no data (an empty iterable)")
+            raise ValueError(f"{cls}.adapt got no data (an empty array or iterable)")
         self.mean.assign(total_mean.astype(np.float32))
         self.variance.assign(total_var.astype(np.float32))
 

@@ -259,3 +259,19 @@ def test_categorical_crossentropy_over_one_class_warns_as_keras_does():
                                            r"'binary_crossentropy'"):
         history = model.fit(X, (Y > 0).astype(np.float32)[:, None], batch_size=20, verbose=0)
     assert history.history["loss"][0] < 1e-6  # -log of the clipped 1 - 1e-7, times the labels
+
+
+def test_normalization_adapt_refuses_empty_and_non_finite_data_and_keeps_its_statistics():
+    # An empty array raised ZeroDivisionError; NaN data gave NaN statistics silently (Keras too).
+    layer = keras.layers.Normalization()
+    layer.adapt(X)
+    mean, variance = layer.mean.value.copy(), layer.variance.value.copy()
+    with pytest.raises(ValueError, match=r"Normalization.adapt got no data \(an empty array"):
+        layer.adapt(X[:0])
+    with pytest.raises(ValueError, match=r"NaN or inf .*shape \(20, 4\)"):
+        layer.adapt(np.where(X > 1, np.nan, X))
+    np.testing.assert_array_equal(layer.mean.value, mean)
+    np.testing.assert_array_equal(layer.variance.value, variance)
+    layer.adapt([X[:0], X])  # an empty batch among others adds nothing
+    np.testing.assert_array_equal(layer.mean.value, mean)
+
