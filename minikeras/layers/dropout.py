@@ -19,9 +19,14 @@ class Dropout(Layer):
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
             raise ValueError(f"Dropout rate must be a number in [0, 1), got {rate!r}")
         self.rate = float(rate)
+        if noise_shape is not None and (not isinstance(noise_shape, (list, tuple)) or not all(
+                d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0)
+                for d in noise_shape)):
+            raise ValueError(f"Dropout noise_shape must be a tuple or list of positive integers or None, "
+                             f"got {noise_shape!r}")
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
-        self._generator = make_generator(seed)
+        self._generator = make_generator(seed, type(self).__name__)
         self._mask = None
 
     def call(self, x, training=False):

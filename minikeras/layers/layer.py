@@ -109,6 +109,8 @@ class Layer:
             raise ValueError(f"Layer name must be a non-empty string without '/' (it separates the parts of "
                              f"a weight's path), got {name!r}")
         check_layer_dtype(dtype, type(self).__name__)
+        if not isinstance(trainable, (bool, np.bool_)):
+            raise ValueError(f"{type(self).__name__} trainable must be True or False, got {trainable!r}")
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         self.trainable = trainable
         self.built = False

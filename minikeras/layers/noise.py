@@ -30,7 +30,7 @@ class GaussianNoise(Layer):
         super().__init__(**kwargs)
         self.stddev = _fraction(stddev, "stddev", type(self).__name__)
         self.seed = seed
-        self._generator = make_generator(seed)
+        self._generator = make_generator(seed, type(self).__name__)
 
     def call(self, x, training=False):
         if not training or self.stddev == 0:
@@ -59,7 +59,7 @@ class GaussianDropout(Layer):
         super().__init__(**kwargs)
         self.rate = _fraction(rate, "rate", type(self).__name__, upper_open=True)
         self.seed = seed
-        self._generator = make_generator(seed)
+        self._generator = make_generator(seed, type(self).__name__)
         self._noise = None
 
     def call(self, x, training=False):

@@ -26,14 +26,18 @@ def global_generator():
     return _generator
 
 
-def make_generator(seed=None):
+def make_generator(seed=None, owner="seed"):
     """A generator for an object with an optional ``seed`` argument.
 
     With a seed the object draws its own reproducible stream; without one it draws
-    from the global generator, so ``set_random_seed`` controls it.
+    from the global generator, so ``set_random_seed`` controls it. A seed that is not a
+    non-negative integer is a ValueError naming ``owner`` (Keras: "Argument `seed` must be
+    an integer").
     """
     if seed is None:
         return None
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"{owner} seed must be a non-negative integer or None, got {seed!r}")
     return np.random.default_rng(seed)
 
 

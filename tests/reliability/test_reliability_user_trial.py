@@ -275,3 +275,17 @@ def test_normalization_adapt_refuses_empty_and_non_finite_data_and_keeps_its_sta
     layer.adapt([X[:0], X])  # an empty batch among others adds nothing
     np.testing.assert_array_equal(layer.mean.value, mean)
 
+
+@pytest.mark.parametrize("make, pattern", [
+    (lambda: keras.layers.Dropout(0.5, seed="a"), r"Dropout seed must be a non-negative integer or None, got 'a'"),
+    (lambda: keras.layers.GaussianNoise(0.1, seed=1.5), r"GaussianNoise seed must be .*got 1\.5"),
+    (lambda: keras.layers.GaussianDropout(0.1, seed=-1), r"GaussianDropout seed must be .*got -1"),
+    (lambda: keras.layers.Dropout(0.5, noise_shape="x"), r"Dropout noise_shape must be a tuple or list .*got 'x'"),
+    (lambda: keras.layers.Dense(3, trainable="no"), r"Dense trainable must be True or False, got 'no'"),
+])
+def test_layer_arguments_keras_refuses_are_refused_naming_them(make, pattern):
+    # Keras 3.15.1 raises ValueError for each ("Argument `seed` must be an integer", "Invalid value
+    # received for argument `noise_shape`", "Expected `trainable` to be a boolean"); minikeras raised
+    # NumPy's TypeError for the seed, and accepted the other two (trainable="no" meant trainable).
+    with pytest.raises(ValueError, match=pattern):
+        make()
