@@ -130,6 +130,8 @@ class Optimizer:
                                 ("global_clipnorm", global_clipnorm), ("weight_decay", weight_decay)):
             if value is not None and (not isinstance(value, (int, float)) or value < 0):
                 raise ValueError(f"{type(self).__name__} {argument} must be a non-negative number, got {value!r}")
+        if name is not None and (not isinstance(name, str) or "/" in name):
+            raise ValueError(f"{type(self).__name__} name must be a string without '/', got {name!r}")
         from ..utils.naming import to_snake_case
         self.name = name or to_snake_case(type(self).__name__)
         self.learning_rate = learning_rate

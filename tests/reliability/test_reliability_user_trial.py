@@ -289,3 +289,12 @@ def test_layer_arguments_keras_refuses_are_refused_naming_them(make, pattern):
     # NumPy's TypeError for the seed, and accepted the other two (trainable="no" meant trainable).
     with pytest.raises(ValueError, match=pattern):
         make()
+
+
+def test_an_optimizer_name_that_is_not_a_string_is_refused_as_in_keras():
+    # Keras 3.15.1: "Argument `name` must be a string and cannot contain character `/`".
+    # minikeras kept name=5, which the .keras writer then stored as the optimizer's name.
+    for name in (5, "a/b"):
+        with pytest.raises(ValueError, match=r"Adam name must be a string without '/', got"):
+            keras.optimizers.Adam(name=name)
+    assert keras.optimizers.Adam(name="my_adam").name == "my_adam"
