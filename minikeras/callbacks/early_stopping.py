@@ -1,7 +1,7 @@
 """EarlyStopping: stop training when a monitored quantity stops improving."""
 import warnings
 
-from .monitor_callback import MonitorCallback
+from .monitor_callback import MonitorCallback, check_number
 
 
 class EarlyStopping(MonitorCallback):
@@ -20,7 +20,9 @@ class EarlyStopping(MonitorCallback):
 
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto", baseline=None,
                  restore_best_weights=False, start_from_epoch=0):
-        super().__init__(monitor, mode, min_delta=min_delta)
+        super().__init__(monitor, mode, baseline=baseline, min_delta=min_delta)
+        for argument, value in (("patience", patience), ("start_from_epoch", start_from_epoch)):
+            check_number("EarlyStopping", argument, value)
         self.patience = patience
         self.verbose = verbose
         self.baseline = baseline

@@ -25,6 +25,18 @@ def metric_direction(metric):
     return None
 
 
+def check_number(owner, argument, value, allow_none=False):
+    """Raise ValueError naming ``argument`` unless ``value`` is a real number (or None when allowed).
+
+    Run in the constructors: a string such as ``patience="2"`` otherwise fails in a comparison
+    at the end of some epoch, after training has already changed the weights.
+    """
+    if value is None and allow_none:
+        return
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{owner} {argument} must be a number{' or None' if allow_none else ''}, got {value!r}")
+
+
 class MonitorCallback(Callback):
     """Base of EarlyStopping, ModelCheckpoint and ReduceLROnPlateau (Keras: ``MonitorCallback``).
 
@@ -35,8 +47,16 @@ class MonitorCallback(Callback):
     the reference when it beats it by more than ``min_delta``.
     """
 
+    _baseline_argument = "baseline"  # what the subclass's constructor calls ``baseline``
+
     def __init__(self, monitor="val_loss", mode="auto", baseline=None, min_delta=0):
         super().__init__()
+        owner = type(self).__name__
+        if not isinstance(monitor, str) or not monitor:
+            raise ValueError(f"{owner} monitor must be the name of a logged value such as 'val_loss', "
+                             f"got {monitor!r}")
+        check_number(owner, "min_delta", min_delta)
+        check_number(owner, self._baseline_argument, baseline, allow_none=True)
         if mode not in _MODES:
             warnings.warn(f"{type(self).__name__} mode {mode!r} is unknown, falling back to 'auto'",
                           stacklevel=3)

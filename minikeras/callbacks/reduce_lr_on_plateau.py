@@ -4,7 +4,7 @@ import warnings
 import numpy as np
 
 from .learning_rate_scheduler import set_learning_rate
-from .monitor_callback import MonitorCallback
+from .monitor_callback import MonitorCallback, check_number
 
 
 class ReduceLROnPlateau(MonitorCallback):
@@ -21,6 +21,9 @@ class ReduceLROnPlateau(MonitorCallback):
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4,
                  cooldown=0, min_lr=0.0, **kwargs):
         super().__init__(monitor, mode, min_delta=min_delta)
+        for argument, value in (("factor", factor), ("patience", patience), ("cooldown", cooldown),
+                                ("min_lr", min_lr)):
+            check_number("ReduceLROnPlateau", argument, value)
         if factor >= 1.0:
             raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0, got factor={factor}")
         for key in kwargs:

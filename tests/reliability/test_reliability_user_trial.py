@@ -298,3 +298,24 @@ def test_an_optimizer_name_that_is_not_a_string_is_refused_as_in_keras():
         with pytest.raises(ValueError, match=r"Adam name must be a string without '/', got"):
             keras.optimizers.Adam(name=name)
     assert keras.optimizers.Adam(name="my_adam").name == "my_adam"
+
+
+@pytest.mark.parametrize("make, pattern", [
+    (lambda: keras.callbacks.EarlyStopping(patience="2"), r"EarlyStopping patience must be a number, got '2'"),
+    (lambda: keras.callbacks.EarlyStopping(baseline="1"), r"EarlyStopping baseline must be a number or None, got '1'"),
+    (lambda: keras.callbacks.EarlyStopping(min_delta="0.1"), r"EarlyStopping min_delta must be a number, got '0.1'"),
+    (lambda: keras.callbacks.EarlyStopping(monitor=None), r"EarlyStopping monitor must be the name of a logged value"),
+    (lambda: keras.callbacks.ReduceLROnPlateau(patience="1"), r"ReduceLROnPlateau patience must be a number, got '1'"),
+    (lambda: keras.callbacks.ReduceLROnPlateau(factor="0.5"), r"ReduceLROnPlateau factor must be a number, got '0.5'"),
+])
+def test_callback_arguments_of_the_wrong_type_are_refused_at_construction(make, pattern):
+    # Keras 3.15.1 takes patience="2" and fails (or not) in a comparison at some epoch's end;
+    # minikeras failed there too, after an epoch of training had changed the weights.
+    with pytest.raises(ValueError, match=pattern):
+        make()
+
+
+def test_early_stopping_with_numeric_arguments_still_stops():
+    model = small_classifier()
+    stop = keras.callbacks.EarlyStopping(monitor="loss", patience=np.int64(0), min_delta=np.float32(10.0), baseline=None)
+    assert len(model.fit(X, Y, epochs=5, callbacks=[stop], verbose=0).history["loss"]) == 2
