@@ -22,6 +22,9 @@ class LearningRateScheduler(Callback):
 
     def __init__(self, schedule, verbose=0):
         super().__init__()
+        if not callable(schedule):
+            raise TypeError(f"LearningRateScheduler schedule must be a function schedule(epoch, lr) or "
+                            f"schedule(epoch) returning the rate, got {schedule!r}")
         self.schedule = schedule
         self.verbose = verbose
 

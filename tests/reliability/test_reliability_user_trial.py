@@ -319,3 +319,10 @@ def test_early_stopping_with_numeric_arguments_still_stops():
     model = small_classifier()
     stop = keras.callbacks.EarlyStopping(monitor="loss", patience=np.int64(0), min_delta=np.float32(10.0), baseline=None)
     assert len(model.fit(X, Y, epochs=5, callbacks=[stop], verbose=0).history["loss"]) == 2
+
+
+def test_learning_rate_scheduler_refuses_a_schedule_that_is_not_callable():
+    # Keras 3.15.1 and minikeras raised "'float' object is not callable" at the first epoch's start.
+    for schedule in (0.1, None):
+        with pytest.raises(TypeError, match=r"LearningRateScheduler schedule must be a function"):
+            keras.callbacks.LearningRateScheduler(schedule)
