@@ -114,12 +114,12 @@ class Model(Layer):
 
         ``loss_weights`` may be a number (or a one-element list) that multiplies the loss, as
         Keras 3 does for a single-output model; regularization penalties are not multiplied.
+        Without a loss the model is compiled for ``predict`` only: ``fit``, ``evaluate`` and
+        the ``*_on_batch`` steps that need one raise, as in Keras.
         """
-        if loss is None:
-            raise ValueError("compile needs a loss, e.g. loss='sparse_categorical_crossentropy'")
         loss_weight = _single_loss_weight(loss_weights)
         optimizer_obj = optimizers_module.get(optimizer)
-        loss_obj = losses_module.to_loss(loss)
+        loss_obj = None if loss is None else losses_module.to_loss(loss)
         metric_objs = [metrics_module.to_metric(m) for m in _as_list(metrics, "metrics")]
         weighted_objs = [metrics_module.to_metric(m) for m in _as_list(weighted_metrics, "weighted_metrics")]
         self.optimizer, self.loss = optimizer_obj, loss_obj
@@ -176,6 +176,9 @@ class Model(Layer):
         if not self.compiled:
             raise ValueError(f"You must call compile() before {method}(): the model has no loss "
                              "and optimizer yet")
+        if self.loss is None:
+            raise ValueError(f"{method}(): no loss to compute. Provide a `loss` argument in `compile()` "
+                             "(this model was compiled without one)")
         if method in ("fit", "train_on_batch") and self.loss is not None and not self.loss.has_gradient:
             raise ValueError(f"{method}(): the loss {self.loss.name!r} has no gradient, and minikeras has no "
                              "automatic differentiation. Give a keras.losses.Loss subclass an "

@@ -68,12 +68,18 @@ def prepare_optimizer_restore(optimizer, model, arrays, where):
     slots = [array for _, array in _slot_entries(optimizer, variables,
                                                  {id(v): v.path for v in variables})]
     expected = 1 + has_lr + len(slots) + len(optimizer.extra_state)
-    if len(arrays) != expected:
+    if len(arrays) == 1 + has_lr:
+        # An optimizer Keras never built (a model compiled and saved before training) is
+        # written as its iteration and learning rate only; its slots start at zeros either way.
+        slots, extra_state = [], ()
+    elif len(arrays) == expected:
+        extra_state = optimizer.extra_state
+    else:
         warnings.warn(f"{where}: skipping the optimizer state: {optimizer.name!r} has {expected} "
                       f"variables but the file holds {len(arrays)}", stacklevel=3)
         return None
     arrays = [np.asarray(a) for a in arrays]
-    targets = [np.zeros(())] * (1 + has_lr) + slots + [np.zeros(())] * len(optimizer.extra_state)
+    targets = [np.zeros(())] * (1 + has_lr) + slots + [np.zeros(())] * len(extra_state)
     for index, (target, array) in enumerate(zip(targets, arrays)):
         if target.shape != array.shape:
             raise ValueError(f"{where}: optimizer variable {index} has shape {array.shape} in the file "
@@ -91,6 +97,6 @@ def prepare_optimizer_restore(optimizer, model, arrays, where):
             optimizer.learning_rate = saved_lr
         for slot, array in zip(slots, arrays[1 + has_lr:]):
             slot[...] = array
-        for attr, array in zip(optimizer.extra_state, arrays[expected - len(optimizer.extra_state):]):
+        for attr, array in zip(extra_state, arrays[len(arrays) - len(extra_state):]):
             setattr(optimizer, attr, float(array))
     return assign

@@ -267,15 +267,13 @@ def compile_arguments(config, where, custom_objects=None, optimizer=None):
     """``compile`` keyword arguments from a Keras compile (or legacy training) config."""
     if not isinstance(config, dict):
         raise ValueError(f"{where}: the compile config must be a dict, got {type(config).__name__}")
-    if config.get("loss") is None:
-        raise ValueError(f"{where}: the compile config has no loss")
     with custom_object_scope(custom_objects):
         try:
             if optimizer is None:
                 optimizer = optimizers.deserialize(config["optimizer"], custom_objects) \
                     if config.get("optimizer") is not None else "rmsprop"
-            loss = config["loss"]
-            loss = loss if isinstance(loss, str) else losses.deserialize(loss, custom_objects)
+            loss = config.get("loss")
+            loss = loss if loss is None or isinstance(loss, str) else losses.deserialize(loss, custom_objects)
             return {"optimizer": optimizer, "loss": loss, "loss_weights": config.get("loss_weights"),
                     "metrics": _deserialize_metrics(config.get("metrics"), custom_objects),
                     "weighted_metrics": _deserialize_metrics(config.get("weighted_metrics"), custom_objects)}

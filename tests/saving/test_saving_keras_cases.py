@@ -3,6 +3,7 @@ written by make_interop_cases.py): they load in minikeras, predict what Keras pr
 and continue training as Keras continued from the same file."""
 import json
 import pathlib
+import warnings
 import zipfile
 
 import numpy as np
@@ -246,3 +247,37 @@ def test_load_weights_by_name_from_a_keras_legacy_h5(tmp_path):
         wrong.load_weights(FILES / "mlp_softmax.h5", by_name=True, skip_mismatch=True)
     with pytest.raises(ValueError, match="by_name only supports loading legacy"):
         model.load_weights(FILES / "mlp_softmax.weights.h5", by_name=True)
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_a_keras_model_compiled_without_a_loss_loads_and_predicts(suffix):
+    """Keras compiles without a loss for predict-only models; fit and evaluate then refuse.
+    Its optimizer was never built, so the file holds only its iteration and learning rate:
+    restored without a warning (the slots start at zeros either way)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = keras.models.load_model(FILES / f"no_loss{suffix}")
+    assert model.compiled and model.loss is None and type(model.optimizer).__name__ == "Adam"
+    np.testing.assert_allclose(model.predict(CASES["x"], verbose=0), CASES["no_loss_pred"], rtol=1e-5, atol=1e-6)
+    before = [w.copy() for w in model.get_weights()]
+    for call in (lambda: model.fit(CASES["x"], CASES["y"], verbose=0),
+                 lambda: model.evaluate(CASES["x"], CASES["y"], verbose=0),
+                 lambda: model.train_on_batch(CASES["x"], CASES["y"]),
+                 lambda: model.test_on_batch(CASES["x"], CASES["y"])):
+        with pytest.raises(ValueError, match=r"no loss to compute. Provide a `loss` argument in `compile\(\)`"):
+            call()
+    assert model.optimizer.iterations == 0
+    for old, new in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(old, new)
+
+
+def test_a_model_compiled_without_a_loss_saves_and_compiles_again(tmp_path):
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd")
+    assert model.get_compile_config()["loss"] is None
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    assert loaded.loss is None and type(loaded.optimizer).__name__ == "SGD"
+    np.testing.assert_array_equal(loaded.predict(CASES["x"], verbose=0), model.predict(CASES["x"], verbose=0))
+    loaded.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    assert loaded.fit(CASES["x"], CASES["y"], verbose=0).history["loss"]
