@@ -21,7 +21,7 @@ import numpy as np
 from .. import optimizers
 from .optimizer_state import optimizer_entries, prepare_optimizer_restore, variable_paths
 from .serialization import KERAS_VERSION, compile_arguments, compile_config, model_from_config
-from .weights_h5 import count_values, largest_weight, read_array
+from .weights_h5 import count_values, largest_weight, read_array, skip_or_raise
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -139,12 +139,42 @@ def _group(parent, name, where):
     return node
 
 
-def load_model_weights(group, model, where, skip_mismatch=False):
-    """Assign the weights of a ``model_weights`` group, matching layers with weights by order.
+def load_model_weights(group, model, where, skip_mismatch=False, by_name=False):
+    """Assign the weights of a ``model_weights`` group, matching layers with weights by order,
+    or with ``by_name`` (Keras's ``load_weights(..., by_name=True)``) each layer of the file to
+    the model's layer of the same name, leaving layers of other names alone.
     Every count and shape is checked before anything is assigned."""
-    import warnings
     if not model.built:
         raise ValueError(f"{where}: the model {model.name!r} is not built yet; build it before loading weights")
+    pairs = _layers_by_name(group, model, where) if by_name else _layers_by_order(group, model, where)
+    plan = []
+    for name, weight_names, layer in pairs:
+        variables = legacy_weights(layer)
+        problem = None
+        if len(weight_names) != len(variables):
+            if not by_name:
+                raise ValueError(f"{where}: layer {layer.name!r} expects {len(variables)} weights, the file's "
+                                 f"layer {name!r} has {len(weight_names)}")
+            problem = (f"layer {name!r} expects {len(variables)} weights, the file's layer of that name "
+                       f"has {len(weight_names)}")
+        else:
+            arrays = [read_array(group[name].get(n), where, f"{name}/{n}", largest_weight(model))
+                      for n in weight_names]
+            mismatch = [(v, a) for v, a in zip(variables, arrays) if v.shape != a.shape]
+            if mismatch:
+                variable, array = mismatch[0]
+                problem = (f"layer {name if by_name else layer.name!r} weight {variable.name!r} has shape "
+                           f"{variable.shape} in the model but {array.shape} in the file"
+                           + ("" if by_name else f" (layer {name!r})"))
+        if problem:
+            skip_or_raise(problem, where, skip_mismatch)
+            continue
+        plan.extend(zip(variables, arrays))
+    return plan
+
+
+def _layers_by_order(group, model, where):
+    """(file layer name, its weight names, model layer) for the layers with weights, in order."""
     layers = [layer for layer in model.layers if legacy_weights(layer)]
     saved = []
     for name in _names(group, "layer_names", where):
@@ -154,71 +184,21 @@ def load_model_weights(group, model, where, skip_mismatch=False):
     if len(saved) != len(layers):
         raise ValueError(f"{where}: the file has weights for {len(saved)} layers {[n for n, _ in saved]}, "
                          f"the model has {len(layers)} layers with weights {[l.name for l in layers]}")
-    plan = []
-    for (name, weight_names), layer in zip(saved, layers):
-        layer_group = group[name]
-        variables = legacy_weights(layer)
-        if len(weight_names) != len(variables):
-            raise ValueError(f"{where}: layer {layer.name!r} expects {len(variables)} weights, the file's "
-                             f"layer {name!r} has {len(weight_names)}")
-        arrays = [read_array(layer_group.get(n), where, f"{name}/{n}", largest_weight(model))
-                  for n in weight_names]
-        mismatch = [(v, a) for v, a in zip(variables, arrays) if v.shape != a.shape]
-        if mismatch:
-            variable, array = mismatch[0]
-            problem = (f"layer {layer.name!r} weight {variable.name!r} has shape {variable.shape} in the "
-                       f"model but {array.shape} in the file (layer {name!r})")
-            if not skip_mismatch:
-                raise ValueError(f"{where}: {problem}")
-            warnings.warn(f"{where}: skipping {problem}", stacklevel=3)
-            continue
-        plan.extend(zip(variables, arrays))
-    return plan
+    return [(name, weight_names, layer) for (name, weight_names), layer in zip(saved, layers)]
 
 
-def load_model_weights_by_name(group, model, where, skip_mismatch=False):
-    """The assignments of Keras's ``load_weights(..., by_name=True)``: each layer of the file
-    goes to the model's layer of the same name (layers of other names are left alone).
-    Every count and shape is checked before anything is assigned."""
-    import warnings
-    if not model.built:
-        raise ValueError(f"{where}: the model {model.name!r} is not built yet; build it before loading weights")
+def _layers_by_name(group, model, where):
+    """(file layer name, its weight names, model layer) for the file's layers the model has by name."""
     by_name = {layer.name: layer for layer in model.layers}
-    plan = []
-    for name in _names(group, "layer_names", where):
-        layer = by_name.get(name)
-        if layer is None:
-            continue
-        layer_group = _group(group, name, where)
-        weight_names = _names(layer_group, "weight_names", where)
-        variables = legacy_weights(layer)
-        problem = None
-        if len(weight_names) != len(variables):
-            problem = (f"layer {name!r} expects {len(variables)} weights, the file's layer of that name "
-                       f"has {len(weight_names)}")
-        else:
-            arrays = [read_array(layer_group.get(n), where, f"{name}/{n}", largest_weight(model))
-                      for n in weight_names]
-            for variable, array in zip(variables, arrays):
-                if variable.shape != array.shape:
-                    problem = (f"layer {name!r} weight {variable.name!r} has shape {variable.shape} in the "
-                               f"model but {array.shape} in the file")
-                    break
-        if problem:
-            if not skip_mismatch:
-                raise ValueError(f"{where}: {problem}")
-            warnings.warn(f"{where}: skipping {problem}", stacklevel=3)
-            continue
-        plan.extend(zip(variables, arrays))
-    return plan
+    return [(name, _names(_group(group, name, where), "weight_names", where), by_name[name])
+            for name in _names(group, "layer_names", where) if name in by_name]
 
 
 def load_h5_weights(h5, model, where, skip_mismatch=False, by_name=False):
     group = h5["model_weights"] if "layer_names" not in h5.attrs and "model_weights" in h5 else h5
     if "layer_names" not in group.attrs and "layer_names0" not in group.attrs:
         raise ValueError(f"{where}: not a Keras HDF5 weights file (no 'layer_names' attribute)")
-    load = load_model_weights_by_name if by_name else load_model_weights
-    for variable, array in load(group, model, where, skip_mismatch):
+    for variable, array in load_model_weights(group, model, where, skip_mismatch, by_name):
         variable.assign(array)
 
 

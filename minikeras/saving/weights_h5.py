@@ -20,6 +20,14 @@ from ..utils.naming import to_snake_case
 from .optimizer_state import optimizer_entries, prepare_optimizer_restore
 
 
+
+def skip_or_raise(problem, where, skip_mismatch):
+    """A layer whose weights do not fit the file's: with Keras's ``skip_mismatch`` a warning and
+    the layer is skipped, else a ValueError (raised before anything is assigned)."""
+    if not skip_mismatch:
+        raise ValueError(f"{where}: {problem}")
+    warnings.warn(f"{where}: skipping {problem}", stacklevel=4)
+
 def ordered_weights(layer):
     """A layer's own variables in the order Keras stores them: trainable, then non-trainable."""
     own = layer.weights
@@ -130,9 +138,7 @@ def load_weights(h5, model, where, skip_mismatch=False, load_optimizer=True):
                                f"{variable.shape} in the model but {array.shape} in the file")
                     break
         if problem:
-            if not skip_mismatch:
-                raise ValueError(f"{where}: {problem}")
-            warnings.warn(f"{where}: skipping {problem}", stacklevel=3)
+            skip_or_raise(problem, where, skip_mismatch)
             continue
         plan.extend(zip(variables, arrays))
     if "layers" in h5:
