@@ -179,7 +179,7 @@ class Model(Layer):
         if self.loss is None:
             raise ValueError(f"{method}(): no loss to compute. Provide a `loss` argument in `compile()` "
                              "(this model was compiled without one)")
-        if method in ("fit", "train_on_batch") and self.loss is not None and not self.loss.has_gradient:
+        if method in ("fit", "train_on_batch") and not self.loss.has_gradient:
             raise ValueError(f"{method}(): the loss {self.loss.name!r} has no gradient, and minikeras has no "
                              "automatic differentiation. Give a keras.losses.Loss subclass an "
                              "elementwise_gradient(y_true, y_pred) method (the derivative of each sample's "
