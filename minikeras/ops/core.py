@@ -1,0 +1,163 @@
+"""How an op is declared: a NumPy forward and its vector-Jacobian product, side by side.
+
+``@differentiable(vjp)`` turns ``forward(*arrays, **options)`` into a ``keras.ops`` function
+that dispatches three ways:
+
+- on plain arrays (and Variables) it is the NumPy forward, nothing else;
+- while a tape records and an argument is a recorded value (``Tracer``) or a Variable, it
+  computes the forward and appends one tape entry;
+- on a ``KerasTensor`` it adds a node to the functional graph being built.
+
+``vjp(g, out, *arrays, **options)`` returns one gradient per positional argument (None
+where there is none), each of the broadcast shape; ``unbroadcast`` then sums it back to the
+argument's own shape, so no rule has to mention broadcasting.
+"""
+import functools
+
+import numpy as np
+
+from .. import tape as tape_module
+from ..keras_tensor import KerasTensor, symbolic_op
+from ..tape import Tracer, recording
+from ..variable import Variable
+
+
+def unbroadcast(grad, shape):
+    """``grad`` summed down to ``shape`` (undoing NumPy broadcasting)."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, d in enumerate(shape) if d == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def _plain(x):
+    t = type(x)
+    if t is Tracer or t is Variable:
+        return x.value
+    return x
+
+
+def as_array(x):
+    """``x`` for a NumPy ufunc: arrays and Python numbers as they are (a Python number stays
+    "weak", so ``float32_array * 3`` is float32), anything else through ``np.asarray``."""
+    if isinstance(x, (np.ndarray, float, int, bool, np.generic)):
+        return x
+    return np.asarray(x)
+
+
+def _is_symbolic(args):
+    for a in args:
+        if type(a) is KerasTensor:
+            return True
+        if isinstance(a, (list, tuple)) and any(type(e) is KerasTensor for e in a):
+            return True
+    return False
+
+
+def record_op(tape, forward, vjp, args, kwargs, name):
+    """Compute ``forward`` on the arrays behind ``args`` and record one entry for it."""
+    values = [_plain(a) for a in args]
+    out = forward(*values, **kwargs)
+    nodes = []
+    for a in args:
+        t = type(a)
+        if t is Tracer:
+            nodes.append(a)
+        elif t is Variable and a.trainable:
+            tape.watch(a)
+            nodes.append(a)
+        elif tape.arrays and id(a) in tape.arrays:
+            nodes.append(a)
+        else:
+            nodes.append(None)
+    if not any(n is not None for n in nodes):
+        return out
+    result = Tracer(out)
+
+    def entry_vjp(g):
+        grads = vjp(g, out, *values, **kwargs)
+        shaped = []
+        for node, grad, value in zip(nodes, grads, values):
+            if node is None or grad is None:
+                shaped.append(None)
+                continue
+            grad = np.asarray(grad)
+            shape = np.shape(value)
+            shaped.append(unbroadcast(grad, shape) if grad.shape != shape else grad)
+        return shaped
+
+    tape.record((result,), nodes, entry_vjp)
+    return result
+
+
+def differentiable(vjp):
+    """Declare a differentiable op: ``@differentiable(vjp) def name(x, ...)`` (see the module doc)."""
+    def wrap(forward):
+        name = forward.__name__
+
+        @functools.wraps(forward)
+        def op(*args, **kwargs):
+            tape = recording()
+            if tape is not None:
+                for a in args:
+                    t = type(a)
+                    if t is Tracer or t is Variable or (tape.arrays and id(a) in tape.arrays):
+                        return record_op(tape, forward, vjp, args, kwargs, name)
+            if _is_symbolic(args):
+                return symbolic_op(op, name, args, kwargs)
+            return forward(*[_plain(a) for a in args], **kwargs)
+
+        op.forward, op.vjp = forward, vjp
+        return op
+    return wrap
+
+
+def constant(forward):
+    """Declare an op with no gradient (comparisons, argmax, shapes of zeros ...): it runs on
+    the arrays behind recorded values, and its result is a plain array."""
+    name = forward.__name__
+
+    @functools.wraps(forward)
+    def op(*args, **kwargs):
+        if _is_symbolic(args):
+            return symbolic_op(op, name, args, kwargs)
+        return forward(*[_plain(a) for a in args], **kwargs)
+
+    op.forward = forward
+    return op
+
+
+def structure_op(forward, vjp):
+    """An op over a list of tensors (concatenate, stack): ``vjp(g, out, arrays, **kw)`` returns
+    one gradient per array."""
+    name = forward.__name__
+
+    @functools.wraps(forward)
+    def op(xs, *args, **kwargs):
+        xs = list(xs)
+        tape = recording()
+        if tape is not None and any(type(x) in (Tracer, Variable) for x in xs):
+            values = [_plain(x) for x in xs]
+            out = forward(values, *args, **kwargs)
+            nodes = [x if type(x) is Tracer or (type(x) is Variable and x.trainable) or id(x) in tape.arrays
+                     else None for x in xs]
+            for x in xs:
+                if type(x) is Variable and x.trainable:
+                    tape.watch(x)
+            result = Tracer(out)
+            tape.record((result,), nodes, lambda g: vjp(g, out, values, *args, **kwargs))
+            return result
+        if any(type(x) is KerasTensor for x in xs):
+            return symbolic_op(op, name, (xs,) + args, kwargs)
+        return forward([_plain(x) for x in xs], *args, **kwargs)
+
+    op.forward, op.vjp = forward, vjp
+    return op
+
+
+__all__ = ["differentiable", "constant", "structure_op", "unbroadcast", "tape_module"]

@@ -1,0 +1,272 @@
+"""The gradient tape: what a training step (or a ``keras.GradientTape``) records and replays.
+
+While a tape records, every differentiable computation appends one entry
+``(outputs, inputs, vjp)``: built-in layers one entry per call whose ``vjp`` is the layer's
+hand-written backward, ``keras.ops`` one entry per op. Values produced on the tape are
+``Tracer`` objects (an array plus the Python operators routed to ``keras.ops``). Entries are
+appended in execution order, so replaying them in reverse is a topological order; a value's
+gradient is stored at its first arrival and later arrivals are added to it.
+
+Nothing records outside a tape: ``predict`` and ``evaluate`` run plain NumPy.
+"""
+import threading
+
+import numpy as np
+
+_local = threading.local()
+
+
+def recording():
+    """The tape recording in this thread, or None (costs one attribute lookup)."""
+    return getattr(_local, "tape", None)
+
+
+class Tracer:
+    """A value computed while a tape records: ``value`` is the array, the operators are ops.
+
+    ``preactivation`` is set on the output of a layer that ends in a softmax or sigmoid: the
+    node holding its logits, so a cross-entropy can record against them (``p - y``).
+    """
+
+    __slots__ = ("value", "preactivation", "activation", "__weakref__")
+    __array_priority__ = 1000
+
+    def __init__(self, value, preactivation=None, activation=None):
+        self.value = value
+        self.preactivation = preactivation
+        self.activation = activation
+
+    shape = property(lambda self: self.value.shape)
+    dtype = property(lambda self: self.value.dtype)
+    ndim = property(lambda self: self.value.ndim)
+    size = property(lambda self: self.value.size)
+    T = property(lambda self: _ops().transpose(self))
+
+    def __len__(self):
+        return len(self.value)
+
+    def numpy(self):
+        """The array (its gradient is not followed through it)."""
+        return self.value
+
+    def __float__(self):
+        return float(self.value)
+
+    def __int__(self):
+        return int(self.value)
+
+    def __bool__(self):
+        return bool(self.value)
+
+    def __repr__(self):
+        return f"<Tracer shape={self.value.shape} dtype={self.value.dtype}>"
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("A value recorded for gradients cannot become a NumPy array: its gradient would "
+                        "be lost. Use keras.ops functions on it (keras.ops.convert_to_numpy or "
+                        "keras.ops.stop_gradient to take the value on purpose)")
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        op = _UFUNC_OPS.get(ufunc.__name__) if method == "__call__" and not kwargs else None
+        if op is None:
+            raise TypeError(f"np.{ufunc.__name__} on a recorded value would lose its gradient: use "
+                            "the keras.ops function of the same name")
+        return getattr(_ops(), op)(*inputs)
+
+    def __getitem__(self, key):
+        return _ops().getitem(self, key)
+
+    def reshape(self, *shape):
+        return _ops().reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def astype(self, dtype):
+        return _ops().cast(self, dtype)
+
+    def sum(self, axis=None, keepdims=False):
+        return _ops().sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return _ops().mean(self, axis=axis, keepdims=keepdims)
+
+
+def _binary(name, reflected=False):
+    if reflected:
+        return lambda self, other: getattr(_ops(), name)(other, self)
+    return lambda self, other: getattr(_ops(), name)(self, other)
+
+
+for _name, _op in (("add", "add"), ("sub", "subtract"), ("mul", "multiply"), ("truediv", "divide"),
+                   ("matmul", "matmul"), ("pow", "power"), ("floordiv", "floor_divide"), ("mod", "mod")):
+    setattr(Tracer, f"__{_name}__", _binary(_op))
+    setattr(Tracer, f"__r{_name}__", _binary(_op, reflected=True))
+for _name, _op in (("lt", "less"), ("le", "less_equal"), ("gt", "greater"), ("ge", "greater_equal"),
+                   ("eq", "equal"), ("ne", "not_equal")):
+    setattr(Tracer, f"__{_name}__", _binary(_op))
+Tracer.__hash__ = object.__hash__
+Tracer.__neg__ = lambda self: _ops().negative(self)
+Tracer.__abs__ = lambda self: _ops().abs(self)
+Tracer.__pos__ = lambda self: self
+
+_UFUNC_OPS = {"add": "add", "subtract": "subtract", "multiply": "multiply", "divide": "divide",
+              "true_divide": "divide", "negative": "negative", "power": "power", "exp": "exp", "log": "log",
+              "log1p": "log1p", "sqrt": "sqrt", "square": "square", "absolute": "abs", "tanh": "tanh",
+              "maximum": "maximum", "minimum": "minimum", "matmul": "matmul", "greater": "greater",
+              "less": "less", "equal": "equal", "sign": "sign"}
+
+
+def _ops():
+    # keras.ops builds on this module; the operators reach it when first used.
+    from . import ops
+    return ops
+
+
+def value_of(x):
+    """The array behind ``x`` (a Tracer's value, a Variable's value, or ``x`` itself)."""
+    if type(x) is Tracer:
+        return x.value
+    value = getattr(x, "value", None)
+    return value if isinstance(value, np.ndarray) and hasattr(x, "grad_buffer") else x
+
+
+class Tape:
+    """A Wengert list of the computations since it started recording.
+
+    ``record`` appends an entry; ``backward(target)`` replays the entries in reverse from
+    ``target``, calling each entry's ``vjp`` with the gradients of its outputs (None for an
+    output that received none) and routing what it returns to its inputs. Built-in layers
+    write their weights' gradients into ``variable.grad`` themselves (a layer called twice
+    adds the second call's to the first's); gradients reaching variables through ops are
+    kept in ``variable_grads``.
+    """
+
+    def __init__(self):
+        self.entries = []
+        self.losses = []          # add_loss / activity penalties recorded during this tape
+        self.watched = {}         # id -> Variable used by an op while recording
+        self.layers_done = set()  # layers whose backward has run in the current replay
+        self.variable_grads = {}
+        self.written = {}         # id -> Variable whose .grad a layer's backward wrote this replay
+        self.arrays = {}          # id -> array watched by GradientTape.watch
+        self._previous = None
+
+    def __enter__(self):
+        self._previous = recording()
+        _local.tape = self
+        return self
+
+    def __exit__(self, *exc):
+        _local.tape = self._previous
+        return False
+
+    def record(self, outputs, inputs, vjp):
+        self.entries.append((outputs, inputs, vjp))
+
+    def watch(self, variable):
+        self.watched[id(variable)] = variable
+
+    def watch_array(self, array):
+        if hasattr(array, "grad_buffer"):
+            self.watch(array)
+        elif type(array) is not Tracer:
+            self.arrays[id(array)] = array
+
+    def gradient_of(self, source, grads):
+        """The gradient ``backward`` found for ``source`` (a Variable, Tracer or watched array)."""
+        key = id(source)
+        from_ops = grads.get(key)
+        if key in self.written:
+            return source.grad if from_ops is None else source.grad + from_ops
+        return from_ops
+
+    def backward(self, target, seed=None):
+        """Replay from ``target`` (a Tracer); returns the gradients of values that were not
+        produced on the tape (watched inputs and variables), by ``id``."""
+        self.layers_done = set()
+        self.written = {}
+        grads = {id(target): np.ones_like(target.value) if seed is None else seed}
+        for outputs, inputs, vjp in reversed(self.entries):
+            if len(outputs) == 1:
+                g = grads.pop(id(outputs[0]), None)
+                if g is None:
+                    continue
+                in_grads = vjp(g)
+            else:
+                gs = [grads.pop(id(o), None) for o in outputs]
+                if all(g is None for g in gs):
+                    continue
+                in_grads = vjp(*gs)
+            seen = None
+            for node, g in zip(inputs, in_grads):
+                if node is None or g is None:
+                    continue
+                if len(inputs) > 1:
+                    # the same array handed to two inputs: each consumer gets its own
+                    seen = seen or set()
+                    if id(g) in seen:
+                        g = g.copy()
+                    seen.add(id(g))
+                key = id(node)
+                previous = grads.get(key)
+                grads[key] = g if previous is None else previous + g
+        self.variable_grads = {key: grads[key] for key in self.watched if key in grads}
+        return grads
+
+
+class GradientTape:
+    """Record computations and differentiate them (a minikeras extension, in TensorFlow's form).
+
+    Keras 3 has no backend-neutral gradient API (its guides use ``tf.GradientTape``,
+    ``jax.grad`` or torch's ``backward``); this is ``tf.GradientTape``'s interface, so a
+    TensorFlow-style ``train_step`` ports by replacing ``tf.GradientTape`` with
+    ``keras.GradientTape``::
+
+        with keras.GradientTape() as tape:
+            y_pred = model(x, training=True)
+            loss = model.compute_loss(y=y, y_pred=y_pred)
+        grads = tape.gradient(loss, model.trainable_variables)
+
+    Trainable variables are watched automatically; ``watch(x)`` adds an input array.
+    ``gradient(target, sources)`` returns one gradient per source (a list, or the same
+    structure), ``None`` for a source the target does not depend on.
+    """
+
+    def __init__(self, persistent=False, watch_accessed_variables=True):
+        self.persistent = persistent
+        self.watch_accessed_variables = watch_accessed_variables
+        self._tape = Tape()
+        self._used = False
+
+    def __enter__(self):
+        self._tape.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._tape.__exit__(*exc)
+
+    def watch(self, tensor):
+        """Differentiate with respect to ``tensor`` too (an array or a list of them). An array
+        watched is replaced, for the ops that use it from now on, by a recorded value:
+        ``x = tape.watch(x)`` is not needed, the same array object is recognized."""
+        for item in (tensor if isinstance(tensor, (list, tuple)) else [tensor]):
+            self._tape.watch_array(item)
+
+    def gradient(self, target, sources, output_gradients=None):
+        """d target / d each source (``None`` where unconnected); see the class docstring."""
+        if self._used and not self.persistent:
+            raise RuntimeError("A non-persistent GradientTape can only be used to compute one set of "
+                               "gradients: create it with persistent=True to call gradient() again")
+        self._used = True
+        structure = sources
+        flat = list(sources) if isinstance(sources, (list, tuple)) else \
+            list(sources.values()) if isinstance(sources, dict) else [sources]
+        if type(target) is not Tracer:
+            grads = [None] * len(flat)
+        else:
+            seed = None if output_gradients is None else np.asarray(value_of(output_gradients), target.value.dtype)
+            replayed = self._tape.backward(target, seed)
+            grads = [self._tape.gradient_of(source, replayed) for source in flat]
+        if isinstance(structure, dict):
+            return dict(zip(structure, grads))
+        if isinstance(structure, (list, tuple)):
+            return type(structure)(grads) if isinstance(structure, tuple) else grads
+        return grads[0]
