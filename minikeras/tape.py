@@ -147,6 +147,7 @@ class Tape:
         self.variable_grads = {}
         self.written = {}         # id -> Variable whose .grad a layer's backward wrote this replay
         self.arrays = {}          # id -> array watched by GradientTape.watch
+        self.aliases = {}         # id of the Tracer watch() returned -> id of the watched array
         self._previous = None
 
     def __enter__(self):
@@ -208,6 +209,9 @@ class Tape:
                 key = id(node)
                 previous = grads.get(key)
                 grads[key] = g if previous is None else previous + g
+        for traced, original in self.aliases.items():
+            if traced in grads:
+                grads[original] = grads[traced] if original not in grads else grads[original] + grads[traced]
         self.variable_grads = {key: grads[key] for key in self.watched if key in grads}
         return grads
 
@@ -244,11 +248,27 @@ class GradientTape:
         return self._tape.__exit__(*exc)
 
     def watch(self, tensor):
-        """Differentiate with respect to ``tensor`` too (an array or a list of them). An array
-        watched is replaced, for the ops that use it from now on, by a recorded value:
-        ``x = tape.watch(x)`` is not needed, the same array object is recognized."""
-        for item in (tensor if isinstance(tensor, (list, tuple)) else [tensor]):
-            self._tape.watch_array(item)
+        """Differentiate with respect to ``tensor`` too (an array, a Variable, or a list of them).
+
+        keras.ops functions given the same array object are recorded from now on; NumPy's own
+        operators on it are not (``x * 2`` on an ndarray is NumPy's), so use the returned
+        recorded value where that matters: ``x = tape.watch(x)`` (a minikeras extension).
+        """
+        items = tensor if isinstance(tensor, (list, tuple)) else [tensor]
+        watched = []
+        for item in items:
+            if type(item) is Tracer or hasattr(item, "grad_buffer"):
+                self._tape.watch_array(item)
+                watched.append(item)
+            else:
+                array = np.asarray(item)
+                if array.dtype.kind != "f":
+                    array = array.astype(np.float32)
+                traced = Tracer(array)
+                self._tape.arrays[id(item)] = item
+                self._tape.aliases[id(traced)] = id(item)
+                watched.append(traced)
+        return watched if isinstance(tensor, (list, tuple)) else watched[0]
 
     def gradient(self, target, sources, output_gradients=None):
         """d target / d each source (``None`` where unconnected); see the class docstring."""
