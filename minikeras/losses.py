@@ -12,8 +12,9 @@ import warnings
 
 import numpy as np
 
-from . import activations
+from . import activations, ops
 from .registry import Registry
+from .tape import Tracer, recording
 
 EPSILON = 1e-7
 REDUCTIONS = ("sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight")
@@ -354,9 +355,33 @@ class Loss:
             raise ValueError(f"{error}: give one weight per sample, of shape {(len(y_true),)}") from None
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        if type(y_pred) is Tracer:
+            return self._recorded(y_true, y_pred, sample_weight)
         y_pred = _as_float(y_pred)
         self.check_targets(np.asarray(y_true), y_pred.shape)
         return _f32(self.value(self.prepare(y_true, y_pred), y_pred, sample_weight))
+
+    def _recorded(self, y_true, y_pred, sample_weight):
+        """The reduced loss of a recorded prediction, recorded: with the hand-written gradient
+        as one entry when the loss has one, else op by op through ``call``."""
+        tape = recording()
+        if self.has_gradient and tape is not None:
+            from .models.train_step import loss_on_tape
+            return loss_on_tape(tape, self, y_true, y_pred, sample_weight)
+        y_true = self.prepare(y_true, y_pred)
+        values = self.call(y_true, y_pred)
+        weights = self.masked_weights(y_true, sample_weight)
+        if weights is not None:
+            weights = _broadcast_weights(weights, np.empty(np.shape(values), np.float32))
+            values = ops.multiply(values, weights)
+        if self.reduction in ("none", None):
+            return values
+        total = ops.sum(values)
+        if self.reduction == "sum":
+            return total
+        if self.reduction == "mean_with_sample_weight" and weights is not None:
+            return ops.divide(total, _f32(max(float(np.sum(weights, dtype=np.float64)), EPSILON)))
+        return ops.divide(total, _f32(max(int(np.prod(np.shape(values))), 1)))
 
     def value(self, y_true, y_pred, sample_weight=None):
         """The reduced loss for labels already passed through ``prepare`` (training loop)."""
@@ -749,7 +774,8 @@ class CustomLoss(Loss):
         """A user function decides which label shapes it takes."""
 
     def call(self, y_true, y_pred):
-        return np.asarray(self.fn(y_true, y_pred), dtype=np.float32)
+        values = self.fn(y_true, y_pred)
+        return values if type(values) is Tracer else np.asarray(values, dtype=np.float32)
 
     @property
     def has_gradient(self):

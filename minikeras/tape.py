@@ -21,6 +21,27 @@ def recording():
     return getattr(_local, "tape", None)
 
 
+def loss_collector():
+    """The list that ``add_loss`` and activity penalties go to in this thread, or None."""
+    return getattr(_local, "losses", None)
+
+
+class collecting_losses:
+    """Collect the losses layers add (``add_loss``, activity penalties) into ``self.losses``."""
+
+    def __init__(self, losses=None):
+        self.losses = [] if losses is None else losses
+
+    def __enter__(self):
+        self._previous = loss_collector()
+        _local.losses = self.losses
+        return self.losses
+
+    def __exit__(self, *exc):
+        _local.losses = self._previous
+        return False
+
+
 class Tracer:
     """A value computed while a tape records: ``value`` is the array, the operators are ops.
 
@@ -82,11 +103,18 @@ class Tracer:
     def astype(self, dtype):
         return _ops().cast(self, dtype)
 
-    def sum(self, axis=None, keepdims=False):
+    # (np.sum(t) and np.mean(t) call these with dtype= and out=)
+    def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
         return _ops().sum(self, axis=axis, keepdims=keepdims)
 
-    def mean(self, axis=None, keepdims=False):
+    def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
         return _ops().mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, out=None, keepdims=False, **kwargs):
+        return _ops().max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, out=None, keepdims=False, **kwargs):
+        return _ops().min(self, axis=axis, keepdims=keepdims)
 
 
 def _binary(name, reflected=False):
@@ -128,6 +156,15 @@ def value_of(x):
     return value if isinstance(value, np.ndarray) and hasattr(x, "grad_buffer") else x
 
 
+class Replay:
+    """What one backward pass has done so far: the layers whose backward ran (a layer reached
+    again adds its weight gradients) and the variables whose ``.grad`` a layer wrote."""
+
+    def __init__(self):
+        self.layers_done = set()
+        self.written = {}
+
+
 class Tape:
     """A Wengert list of the computations since it started recording.
 
@@ -143,20 +180,20 @@ class Tape:
         self.entries = []
         self.losses = []          # add_loss / activity penalties recorded during this tape
         self.watched = {}         # id -> Variable used by an op while recording
-        self.layers_done = set()  # layers whose backward has run in the current replay
+        self.replay = Replay()    # what layers' vjps note during backward (no reference back here)
         self.variable_grads = {}
-        self.written = {}         # id -> Variable whose .grad a layer's backward wrote this replay
         self.arrays = {}          # id -> array watched by GradientTape.watch
         self.aliases = {}         # id of the Tracer watch() returned -> id of the watched array
         self._previous = None
 
     def __enter__(self):
-        self._previous = recording()
+        self._previous = recording(), loss_collector()
         _local.tape = self
+        _local.losses = self.losses
         return self
 
     def __exit__(self, *exc):
-        _local.tape = self._previous
+        _local.tape, _local.losses = self._previous
         return False
 
     def record(self, outputs, inputs, vjp):
@@ -175,15 +212,14 @@ class Tape:
         """The gradient ``backward`` found for ``source`` (a Variable, Tracer or watched array)."""
         key = id(source)
         from_ops = grads.get(key)
-        if key in self.written:
+        if key in self.replay.written:
             return source.grad if from_ops is None else source.grad + from_ops
         return from_ops
 
     def backward(self, target, seed=None):
         """Replay from ``target`` (a Tracer); returns the gradients of values that were not
         produced on the tape (watched inputs and variables), by ``id``."""
-        self.layers_done = set()
-        self.written = {}
+        self.replay.__init__()
         grads = {id(target): np.ones_like(target.value) if seed is None else seed}
         for outputs, inputs, vjp in reversed(self.entries):
             if len(outputs) == 1:

@@ -24,6 +24,8 @@ class Activation(Layer):
         x, y = self._cache
         return activations.backward(self.activation)(grad, x, y)
 
+    activation_gradient = backward
+
     def backward_preactivation(self, grad):
         return grad
 
@@ -53,6 +55,8 @@ class Softmax(Layer):
 
     def backward(self, grad):
         return activations._softmax_backward(grad, None, self._cache, axis=self.axis)
+
+    activation_gradient = backward
 
     def backward_preactivation(self, grad):
         return grad

@@ -73,14 +73,18 @@ class Dense(Layer):
         return y
 
     def backward(self, grad):
+        return self.backward_preactivation(self.activation_gradient(grad))
+
+    def activation_gradient(self, grad):
+        """dL/d(x @ kernel + bias) from dL/d(output)."""
         _, z, y = self._cache
         if z is None:
-            grad = activations.in_place(self.activation)[1](grad, y)
-        elif self.activation is not activations.linear:
+            return activations.in_place(self.activation)[1](grad, y)
+        if self.activation is not activations.linear:
             if self._activation_backward is None:
                 self._activation_backward = activations.backward(self.activation)
-            grad = self._activation_backward(grad, z, y)
-        return self.backward_preactivation(grad)
+            return self._activation_backward(grad, z, y)
+        return grad
 
     def backward_preactivation(self, grad):
         """Backward from the gradient with respect to ``x @ kernel + bias``."""

@@ -12,6 +12,8 @@ class Dropout(Layer):
     ``1 / (1 - rate)``; at inference the layer is the identity.
     """
 
+    _per_call = ("_mask",)
+
     compute_output_shape = Layer.same_shape
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):

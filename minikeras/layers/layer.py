@@ -4,7 +4,10 @@ import inspect
 
 import numpy as np
 
-from .. import constraints, initializers, regularizers
+from .. import activations, constraints, initializers, regularizers
+from .. import tape as tape_module
+from ..keras_tensor import KerasTensor, Node, any_symbolic, flatten, map_structure, probe, symbolic_outputs
+from ..tape import Tracer, recording
 from ..utils.errors import unexpected_keyword
 from ..utils.naming import first_free_name, to_snake_case, unique_name
 from ..variable import Variable
@@ -128,6 +131,7 @@ class Layer:
             self._batch_input_shape = _shape_tuple(batch_input_shape, "batch_input_shape")
         self.input_shape = None
         self.output_shape = None
+        self._inbound_nodes = []
 
     @property
     def dtype(self):
@@ -255,8 +259,8 @@ class Layer:
         return tuple(input_shape)
 
     def build_for(self, input_shape):
-        """Build (once) and record input and output shapes."""
-        input_shape = tuple(input_shape)
+        """Build (once) and record input and output shapes (a list of shapes for several inputs)."""
+        input_shape = list(map(tuple, input_shape)) if isinstance(input_shape, list) else tuple(input_shape)
         if not self.built:
             self.build(input_shape)
             self.built = True
@@ -271,14 +275,177 @@ class Layer:
         raise NotImplementedError(f"{type(self).__name__} does not implement backward(), so it "
                                   "cannot be trained")
 
-    def __call__(self, x, training=False):
-        """Run the layer on an array, building it from the input's shape the first time."""
-        x = np.asarray(x)
-        if x.dtype != np.float32:
-            x = x.astype(np.float32)
+    # What ``call(training=True)`` leaves on the layer for ``backward``; the tape keeps a
+    # snapshot of these per call, so a layer called twice is backpropagated right.
+    _per_call = ("_cache",)
+
+    def __call__(self, *args, **kwargs):
+        """Run the layer (Keras: ``layer(inputs, training=None, **kwargs)``).
+
+        On KerasTensors it builds the layer from their shapes and adds a node to the
+        functional graph; on arrays it runs ``call``, building the layer from the input's
+        shape the first time; while a gradient is taken it records itself on the tape.
+        ``training=None`` means the caller's mode (False outside a training step).
+        """
+        if args:
+            inputs, args = args[0], args[1:]
+        elif "inputs" in kwargs:
+            inputs = kwargs.pop("inputs")
+        else:
+            raise ValueError(f"{type(self).__name__} {self.name!r} was called without inputs")
+        training = kwargs.pop("training", None)
+        if any_symbolic(inputs):
+            return self._symbolic_call(inputs, args, kwargs)
+        inputs = _float32_inputs(inputs)
         if not self.built:
-            self.build_for((None,) + x.shape[1:])
-        return self.call(x, training=training)
+            self.build_for(_shapes_of(inputs))
+        return self._call(inputs, training, *args, **kwargs)
+
+    def _call(self, inputs, training=None, *args, **kwargs):
+        """``call`` without the conversions of ``__call__`` (what models run per layer)."""
+        state = tape_module._local
+        outer = getattr(state, "training", False)
+        if training is None:
+            training = outer
+        state.training = training
+        try:
+            tape = recording()
+            if tape is None:
+                outputs = self.call(inputs, training=training, *args, **kwargs)
+            elif self._hand_written_backward:
+                outputs = self._record_fused(tape, inputs, training)
+            else:
+                outputs = self.call(inputs, training=training, *args, **kwargs)  # ops record themselves
+        finally:
+            state.training = outer
+        if self.activity_regularizer is not None:
+            _add_activity_penalty(self, outputs)
+        return outputs
+
+    @property
+    def _hand_written_backward(self):
+        return type(self).backward is not Layer.backward
+
+    def _record_fused(self, tape, inputs, training):
+        """Run ``call`` on the arrays and record one tape entry whose vjp is ``backward``."""
+        several = isinstance(inputs, (list, tuple))
+        given = list(inputs) if several else [inputs]
+        nodes = [x if type(x) is Tracer else None for x in given]
+        values = [x.value if type(x) is Tracer else x for x in given]
+        needs_input_grad = any(node is not None for node in nodes)
+        self.input_grad_needed = needs_input_grad
+        y = self.call(values if several else values[0], training=training)
+        saved = tuple(getattr(self, name, None) for name in self._per_call)
+        out = Tracer(y)
+        outputs = (out,)
+        activation = self.output_activation
+        if activation is activations.softmax or activation is activations.sigmoid:
+            out.preactivation, out.activation = Tracer(None), activation
+            outputs = (out, out.preactivation)
+        layer, replay = self, tape.replay  # (not the tape itself: that would be a reference cycle)
+
+        def vjp(grad, grad_logits=None):
+            for name, value in zip(layer._per_call, saved):
+                setattr(layer, name, value)
+            layer.input_grad_needed = needs_input_grad
+            weights = layer.trainable_weights
+            stash = None
+            if layer in replay.layers_done:  # called again: add this call's weight gradients
+                stash = [(v, v.grad.copy()) for v in weights if v.grad is not None]
+            if grad_logits is None:
+                dx = layer.backward(grad)
+            elif grad is None:
+                dx = layer.backward_preactivation(grad_logits)
+            else:
+                dx = layer.backward_preactivation(layer.activation_gradient(grad) + grad_logits)
+            if stash:
+                for variable, previous in stash:
+                    variable.grad += previous
+            replay.layers_done.add(layer)
+            for variable in weights:
+                replay.written[id(variable)] = variable
+            return dx if several else (dx,)
+
+        tape.record(outputs, nodes, vjp)
+        return out
+
+    def activation_gradient(self, grad):
+        """dL/d(pre-activation) from dL/d(output), for layers ending in an activation."""
+        raise NotImplementedError(f"{type(self).__name__} cannot take a gradient for both its output and "
+                                  "its logits")
+
+    def _symbolic_call(self, inputs, args, kwargs):
+        """Build from the KerasTensors' shapes and add a node; returns the output KerasTensors."""
+        shapes = map_structure(lambda t: t.shape if type(t) is KerasTensor else np.shape(t), inputs)
+        if not self.built:
+            try:
+                self.build_for(shapes)
+            except ValueError as error:
+                raise ValueError(f"Layer {self.name!r} ({type(self).__name__}) could not be built for the "
+                                 f"input shape {shapes}: {error}") from None
+        else:
+            self._check_symbolic_shape(shapes)
+        batch_unknown = any(t.shape and t.shape[0] is None for t in flatten(inputs) if type(t) is KerasTensor)
+        if type(self).compute_output_shape is Layer.compute_output_shape and type(self).call is not Layer.call:
+            arrays = map_structure(lambda t: probe(t) if type(t) is KerasTensor else t, inputs)
+            outputs = symbolic_outputs(self.call(arrays, *args, training=False, **kwargs), batch_unknown)
+        else:
+            shape = self.compute_output_shape(shapes)
+            outputs = _tensors_for(shape)
+        for i, tensor in enumerate(flatten(outputs)):
+            tensor.name = f"{self.name}" if i == 0 else f"{self.name}_{i}"
+        Node(self, (inputs,) + tuple(args), dict(kwargs), outputs)
+        return outputs
+
+    def _check_symbolic_shape(self, shapes):
+        """A built single-input layer refuses a tensor whose known dimensions differ from the
+        ones it was built for (e.g. a shared Dense given another width)."""
+        built_for = self.input_shape
+        if built_for is None or not isinstance(shapes, tuple) or not all(
+                isinstance(d, (int, type(None))) for d in shapes):
+            return
+        mismatch = len(shapes) != len(built_for) or any(
+            a is not None and b is not None and a != b for a, b in zip(shapes[1:], built_for[1:]))
+        if mismatch:
+            raise ValueError(f"Layer {self.name!r} ({type(self).__name__}) was built for input shape "
+                             f"{tuple(built_for)} and cannot be called on a tensor of shape {shapes}")
+
+    # -- the functional graph ---------------------------------------------------------------
+    def _single_node(self, what):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer {self.name!r} has never been called and thus has no defined {what}")
+        if len(self._inbound_nodes) > 1:
+            raise AttributeError(f"Layer {self.name!r} has multiple inbound nodes (it is shared), so its "
+                                 f"{what} is ambiguous: use get_input_at/get_output_at(node_index)")
+        return self._inbound_nodes[0]
+
+    @property
+    def input(self):
+        """The input KerasTensor(s) of this layer's only node (Keras: ``layer.input``)."""
+        return self._single_node("input").args[0]
+
+    @property
+    def output(self):
+        """The output KerasTensor(s) of this layer's only node (Keras: ``layer.output``)."""
+        return self._single_node("output").outputs
+
+    def get_input_at(self, node_index):
+        return self._inbound_nodes[node_index].args[0]
+
+    def get_output_at(self, node_index):
+        return self._inbound_nodes[node_index].outputs
+
+    def run_node(self, args, kwargs, training):
+        """Run this layer for one graph node (the functional runner's entry point)."""
+        return self._call(args[0], training, *args[1:], **kwargs)
+
+    # -- losses added in call ------------------------------------------------------------------
+    def add_loss(self, loss):
+        """Add ``loss`` (a scalar, usually computed with keras.ops in ``call``) to the training
+        loss of the step being run (Keras: ``Layer.add_loss``). Outside a step it is ignored."""
+        collector = tape_module.loss_collector()
+        if collector is not None:
+            collector.append(loss)
 
     @property
     def output_activation(self):
@@ -301,3 +468,49 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _float32_inputs(inputs):
+    """Arrays of any structure as float32 arrays; recorded values and non-floats untouched."""
+    def convert(x):
+        if type(x) is Tracer or x is None or isinstance(x, (str, bool)):
+            return x
+        array = np.asarray(x)
+        if array.dtype.kind in "fiub" and array.dtype != np.float32:
+            array = array.astype(np.float32)
+        return array
+    if isinstance(inputs, np.ndarray):
+        return inputs if inputs.dtype == np.float32 else inputs.astype(np.float32)
+    return map_structure(convert, inputs)
+
+
+def _shapes_of(inputs):
+    if isinstance(inputs, (list, tuple)):
+        return [_shapes_of(x) for x in inputs]
+    if isinstance(inputs, dict):
+        return {k: _shapes_of(v) for k, v in inputs.items()}
+    return (None,) + tuple(np.shape(inputs))[1:]
+
+
+def _tensors_for(shape):
+    """KerasTensors for ``compute_output_shape``'s result: one shape, or a list of them."""
+    if isinstance(shape, (list, tuple)) and shape and all(isinstance(s, (list, tuple)) for s in shape):
+        return [KerasTensor(tuple(s)) for s in shape]
+    return KerasTensor(tuple(shape))
+
+
+def _add_activity_penalty(layer, outputs):
+    """The layer's activity penalty (its regularizer of the output over the batch size)."""
+    collector = tape_module.loss_collector()
+    if collector is None:
+        return
+    regularizer = layer.activity_regularizer
+    if type(outputs) is Tracer:
+        y = outputs.value
+        n = np.float32(len(y))
+        penalty = Tracer(np.float32(regularizer(y) / n))
+        tape = recording()
+        tape.record((penalty,), (outputs,), lambda g: (regularizer.gradient(y) * (g / n),))
+        collector.append(penalty)
+    else:
+        collector.append(np.float32(regularizer(np.asarray(outputs)) / len(outputs)))

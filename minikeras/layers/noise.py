@@ -53,6 +53,8 @@ class GaussianDropout(Layer):
     accepts 1 and then divides by zero).
     """
 
+    _per_call = ("_noise",)
+
     compute_output_shape = Layer.same_shape
 
     def __init__(self, rate, seed=None, **kwargs):

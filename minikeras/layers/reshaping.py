@@ -14,6 +14,8 @@ class Flatten(Layer):
     same order as for the channels-last layout.
     """
 
+    _per_call = ("_input_shape",)
+
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         data_format = "channels_last" if data_format is None else data_format
@@ -53,6 +55,8 @@ class Flatten(Layer):
 
 class Reshape(Layer):
     """Reshapes each sample to ``target_shape``; one entry may be -1 (Keras: ``keras.layers.Reshape``)."""
+
+    _per_call = ("_input_shape",)
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)

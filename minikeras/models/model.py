@@ -20,7 +20,10 @@ from ..callbacks.callback_list import flatten_callbacks
 from ..callbacks.progbar_logger import summary_line
 from ..layers.layer import Layer
 from ..metrics.check import check_metrics
+from ..tape import Tape, Tracer, collecting_losses, value_of
 from ..variable import pack
+from .. import ops
+from .train_step import gradients_into_variables, loss_on_tape
 from . import validation as checks
 from .data_adapter import (RAN_OUT_MESSAGE, as_float32, get_data_adapter, is_iterator_input, to_array,
                            train_validation_split)
@@ -99,7 +102,6 @@ class Model(Layer):
         self._weighted_metrics = []
         self._metrics_checked = None
         self._loss_tracker = metrics_module.Mean(name="loss")
-        self._fused = False
         self._compile_config = None
         self._loss_weight = None
         self._initial_epoch = None
@@ -129,11 +131,6 @@ class Model(Layer):
         self._compile_config = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
                                 "metrics": metrics, "weighted_metrics": weighted_metrics}
         self.compiled = True
-        self._update_fusion()
-
-    def _update_fusion(self):
-        self._fused = bool(self.loss is not None and self.built and self.output_activation is not None
-                           and self.loss.fuses_with(self.output_activation))
 
     @property
     def metrics(self):
@@ -179,58 +176,44 @@ class Model(Layer):
         if self.loss is None:
             raise ValueError(f"{method}(): no loss to compute. Provide a `loss` argument in `compile()` "
                              "(this model was compiled without one)")
-        if method in ("fit", "train_on_batch") and not self.loss.has_gradient:
-            raise ValueError(f"{method}(): the loss {self.loss.name!r} has no gradient, and minikeras has no "
-                             "automatic differentiation. Give a keras.losses.Loss subclass an "
-                             "elementwise_gradient(y_true, y_pred) method (the derivative of each sample's "
-                             "value with respect to its predictions), or a loss function a "
-                             "gradient(y_true, y_pred) attribute. evaluate() and predict() work without one.")
 
     def _train_step(self, x, y, sample_weight):
         if self.optimizer.learning_rate_schedule is not None:
             # A schedule's rate is checked before the forward pass moves BatchNormalization's
             # statistics or dropout's random stream, so a bad rate changes nothing.
             _ = self.optimizer.learning_rate
-        loss = self.loss
-        y_pred, penalty = self._forward(x, training=True)
-        # Nothing upstream of a model being trained wants dL/dx: the first layer skips that
-        # product (a third of its matmul work).
-        input_grad_needed, self.input_grad_needed = self.input_grad_needed, False
-        try:
-            if self._fused:
-                value, grad = loss.value_and_gradient_wrt_logits(loss.prepare(y, y_pred), y_pred, sample_weight)
-                self.backward_from_logits(self._weighted(grad))
-            else:
-                value, grad = loss.value_and_gradient(y, y_pred, sample_weight)
-                self.backward(self._weighted(grad))
-        finally:
-            self.input_grad_needed = input_grad_needed
-        value = self._weighted(value) + penalty
+        with Tape() as tape:
+            y_pred = self._call(x, True)
+            total = self._loss_on_tape(tape, y, y_pred, sample_weight)
         variables = self._trainable
+        value = gradients_into_variables(tape, total, variables)
         for variable in self._regularized:
             value += variable.regularizer(variable.value)
             variable.grad += variable.regularizer.gradient(variable.value)
+        y_pred = value_of(y_pred)
         with self._interrupt_guard:  # Ctrl-C waits until every weight and slot of this step is written
             self.optimizer.apply([v.grad for v in variables], variables)
             self._loss_tracker.update_state(value, sample_weight=len(x))
             self._update_metrics(y, y_pred, sample_weight)
         return y_pred
 
-    def _forward(self, x, training):
-        """The output and the layers' activity penalties (0.0 when no layer has one)."""
-        if not self.has_activity_regularizers():
-            return self.call(x, training=training), 0.0
-        penalties = []
-        y_pred = self.call(x, training=training, penalties=penalties)
-        return y_pred, float(sum(penalties))
+    def _loss_on_tape(self, tape, y, y_pred, sample_weight):
+        """The weighted loss of ``y_pred`` plus the losses layers added, recorded on ``tape``."""
+        total = loss_on_tape(tape, self.loss, y, y_pred, sample_weight, self._loss_weight)
+        for extra in tape.losses:
+            total = ops.add(total, extra)
+        return total
 
     def _weighted(self, loss_value):
         """The loss (or its gradient) times compile's ``loss_weights``, as Keras weights it."""
         return loss_value if self._loss_weight is None else loss_value * self._loss_weight
 
     def _test_step(self, x, y, sample_weight):
-        y_pred, penalty = self._forward(x, training=False)
-        value = self._weighted(self.loss(y, y_pred, sample_weight)) + self.regularization_loss() + penalty
+        with collecting_losses() as added:
+            y_pred = self._call(x, False)
+        value = self._weighted(self.loss(y, y_pred, sample_weight)) + self.regularization_loss()
+        for extra in added:
+            value = value + np.asarray(extra)
         self._loss_tracker.update_state(value, sample_weight=len(x))
         self._update_metrics(y, y_pred, sample_weight)
 
@@ -246,7 +229,6 @@ class Model(Layer):
         if self._trainable:
             pack(self._trainable)
         self.optimizer.build(self._trainable)
-        self._update_fusion()
 
     # -- data checks ----------------------------------------------------------------------------
     def _check_data(self, x, y, sample_weight, need_y=True, prefix=""):
@@ -293,6 +275,25 @@ class Model(Layer):
         if key != self._metrics_checked:
             check_metrics(self._metrics, self._weighted_metrics, y, output_shape, sample_weight, prefix)
             self._metrics_checked = key
+
+    def _check_differentiable_loss(self, labels, x_shape, prefix=""):
+        """A loss without a hand-written gradient is run once on a recorded prediction of two
+        rows: one that cannot be differentiated (it turns the prediction into a NumPy array)
+        fails here, before training changes anything."""
+        output_shape = self.output_shape if self.built else self.compute_output_shape((None,) + tuple(x_shape[1:]))
+        if self.loss.has_gradient or output_shape is None or labels is None or len(labels) == 0 \
+                or any(d is None for d in output_shape[1:]):
+            return
+        rows = min(2, len(labels))
+        with Tape():
+            y_pred = Tracer(np.full((rows,) + tuple(output_shape[1:]), 0.5, np.float32))
+            try:
+                with np.errstate(all="ignore"):
+                    self.loss(np.asarray(labels[:rows]), y_pred)
+            except TypeError as error:
+                raise ValueError(f"{prefix}the loss {self.loss.name!r} cannot be differentiated: {error}. "
+                                 "Write it with keras.ops functions (NumPy's ufuncs and operators also work "
+                                 "on the recorded prediction; np.asarray and other conversions do not)") from None
 
     # -- fit -------------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -359,6 +360,9 @@ class Model(Layer):
             val_x, val_y, val_sw = _unpack_validation(validation_data)
             validation = self._adapter(val_x, val_y, val_sw, validation_batch_size or batch_size, validation_steps,
                                        checked=bool(validation_split), prefix="validation_data ")
+        if not self.loss.has_gradient:
+            first_x, first_y, _ = batches.peek()
+            self._check_differentiable_loss(first_y, tuple(first_x.shape))
         callback_list = self._fit_callbacks(callbacks, verbose, epochs, batches.steps)
         self._ensure_built(batches.peek()[0])
         batch_logs_wanted = callback_list.wants("on_train_batch_end") or callback_list.wants("on_batch_end")
@@ -540,7 +544,7 @@ class Model(Layer):
         try:
             for step, (xb, _, _) in enumerate(adapter.epoch()):
                 callback_list.on_predict_batch_begin(step)
-                batch = self.call(xb, training=False)
+                batch = self._call(xb, False)
                 if rows is None:
                     parts.append(np.array(batch, dtype=np.float32))
                 else:
@@ -562,6 +566,7 @@ class Model(Layer):
         if class_weight is not None and sample_weight is not None:
             raise ValueError("Arguments sample_weight and class_weight cannot be specified at the same time")
         x, y, sample_weight = self._check_data(x, y, sample_weight)
+        self._check_differentiable_loss(y, tuple(x.shape))
         if class_weight is not None:
             sample_weight = _apply_class_weight(class_weight, y)
         self._ensure_built(x)
@@ -591,7 +596,7 @@ class Model(Layer):
             raise ValueError("x is required: pass the input data as an array, got None")
         x = self.adjust_input_rank(x)
         self._ensure_built(x)
-        return self.call(as_float32(x), training=False)
+        return self._call(as_float32(x), False)
 
     # -- saving (formats live in minikeras.saving) --------------------------------------------------
     def save(self, filepath, overwrite=True, **kwargs):

@@ -1,8 +1,10 @@
 """Sequential: a linear stack of layers."""
 import numpy as np
 
+from ..keras_tensor import KerasTensor, any_symbolic
 from ..layers.input_layer import InputLayer
 from ..layers.layer import DTYPE_POLICY_CONFIG, Layer
+from ..tape import Tracer
 from . import validation
 from .model import Model
 
@@ -19,7 +21,6 @@ class Sequential(Model):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._layers = []
         self._input_layer = None
-        self._activity_outputs = {}
         for layer in layers or []:
             self.add(layer)
 
@@ -31,6 +32,8 @@ class Sequential(Model):
 
     def add(self, layer):
         """Append a layer; builds the model at once when its input shape is known."""
+        if type(layer) is KerasTensor:
+            layer = layer._keras_history[0]  # keras.Input(...) in a Sequential list: its InputLayer
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential.add expects a Layer instance, got {type(layer).__name__}: {layer!r}")
         if isinstance(layer, InputLayer):
@@ -132,17 +135,6 @@ class Sequential(Model):
     def regularization_loss(self):
         return sum(layer.regularization_loss() for layer in self._layers)
 
-    @property
-    def input_grad_needed(self):
-        """Whether ``backward`` must return dL/d(input); passed on to the first layer."""
-        return self._input_grad_needed
-
-    @input_grad_needed.setter
-    def input_grad_needed(self, value):
-        self._input_grad_needed = value
-        if getattr(self, "_layers", None):
-            self._layers[0].input_grad_needed = value
-
     # -- build / call ----------------------------------------------------------------------------
     def build(self, input_shape=None):
         """Build every layer for inputs of ``input_shape`` (batch dimension included)."""
@@ -159,8 +151,7 @@ class Sequential(Model):
         if self._input_layer is None:
             self._input_layer = InputLayer(batch_shape=(None,) + input_shape[1:])
         shape = input_shape
-        for index, layer in enumerate(self._layers):
-            layer.input_grad_needed = index > 0 or self.input_grad_needed
+        for layer in self._layers:
             try:
                 shape = layer.build_for(shape)
             except ValueError as error:
@@ -169,8 +160,6 @@ class Sequential(Model):
         self.input_shape = input_shape
         self.output_shape = shape
         self.built = True
-        if getattr(self, "loss", None) is not None:
-            self._update_fusion()
 
     def build_for(self, input_shape):
         """Build for ``input_shape`` as a nested layer; a model already built for another
@@ -219,71 +208,32 @@ class Sequential(Model):
             return x.reshape(x.shape + (1,))
         return x
 
-    def call(self, x, training=False, penalties=None):
-        """The output for ``x``. ``penalties``, when a list, receives the activity penalty of
-        each layer with an ``activity_regularizer``: the regularizer of the layer's output
-        divided by the batch size, as Keras adds it to the loss. In training the outputs are
-        also kept for ``backward``."""
+    def call(self, inputs, training=False, mask=None):
+        """The output for ``inputs``: each layer on the previous one's output."""
+        x = inputs
         for layer in self._layers:
-            if isinstance(layer, Sequential):
-                x = layer.call(x, training=training, penalties=penalties)
-            else:
-                x = layer.call(x, training=training)
-            if layer.activity_regularizer is not None:
-                if penalties is not None:
-                    penalties.append(layer.activity_regularizer(x) / len(x))
-                if training:
-                    # a copy: the next layer may work on its input in place
-                    self._activity_outputs[id(layer)] = x.copy()
+            x = layer._call(x, training)
         return x
 
-    def has_activity_regularizers(self):
-        """Whether any layer (nested ones included) has an ``activity_regularizer``."""
-        return any(layer.activity_regularizer is not None or
-                   (isinstance(layer, Sequential) and layer.has_activity_regularizers())
-                   for layer in self._layers)
-
-    def _with_activity_gradient(self, layer, grad):
-        """dL/d(output) of ``layer`` plus the gradient of its activity penalty."""
-        if layer.activity_regularizer is None:
-            return grad
-        output = self._activity_outputs[id(layer)]
-        return grad + layer.activity_regularizer.gradient(output) / np.float32(len(output))
-
-    def __call__(self, x, training=False):
-        x = np.asarray(x)
-        if x.dtype != np.float32:
-            x = x.astype(np.float32)
-        x = self.adjust_input_rank(x)
+    def __call__(self, *args, **kwargs):
+        if (args and any_symbolic(args[0])) or any_symbolic(kwargs.get("inputs")):
+            return Layer.__call__(self, *args, **kwargs)
+        x = args[0] if args else kwargs.pop("inputs")
+        training = kwargs.pop("training", args[1] if len(args) > 1 else None)
+        if type(x) is not Tracer:
+            x = np.asarray(x)
+            if x.dtype != np.float32:
+                x = x.astype(np.float32)
+            x = self.adjust_input_rank(x)
         validation.check_batch_dimension(x)
         if not self.built:
-            self.build((None,) + x.shape[1:])
-        self.check_input_shape(x.shape)
-        return self.call(x, training=training)
-
-    def backward(self, grad):
-        for layer in reversed(self._layers):
-            grad = layer.backward(self._with_activity_gradient(layer, grad))
-        return grad
-
-    def backward_from_logits(self, grad):
-        """Backward from dL/d(pre-activation) of the last layer (the fused loss path)."""
-        last = self._layers[-1]
-        if isinstance(last, Sequential):
-            grad = last.backward_from_logits(grad)
-        else:
-            grad = last.backward_preactivation(grad)
-        for layer in reversed(self._layers[:-1]):
-            grad = layer.backward(self._with_activity_gradient(layer, grad))
-        return grad
-
-    def backward_preactivation(self, grad):
-        return self.backward_from_logits(grad)
+            self.build((None,) + tuple(x.shape[1:]))
+        self.check_input_shape(tuple(x.shape))
+        return self._call(x, training)
 
     @property
     def output_activation(self):
-        # A penalty on the last layer's output needs dL/d(output), so that layer cannot fuse.
-        if not self._layers or self._layers[-1].activity_regularizer is not None:
+        if not self._layers:
             return None
         return self._layers[-1].output_activation
 

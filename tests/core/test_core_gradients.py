@@ -175,42 +175,15 @@ def test_dropout_gradient_with_fixed_mask():
 def test_nested_sequential_gradients():
     inner = keras.Sequential([layers.Dense(4, activation="tanh"), layers.Dense(3, activation="sigmoid")])
     model = keras.Sequential([keras.Input((5,)), layers.Flatten(), inner, layers.Dense(2), layers.Softmax()])
-    model.input_grad_needed = True
     model.build()
-    for layer in model.layers:
-        layer.input_grad_needed = True
     outer_vars = model.weights
     assert len(outer_vars) == 6
     _check_model(model, RNG.normal(size=(3, 5)))
 
 
 def _check_model(model, x):
-    from gradient_check import assert_gradients_close, float64_weights
-
-    r = RNG.standard_normal((len(x), model.output_shape[-1]))
-    variables = model.weights
-    saved = [v.value for v in variables]
-    try:
-        for v in variables:
-            v.value = v.value.astype(np.float64)
-        model.call(x, training=True)
-        grad_x = model.backward(r)
-        objective = lambda inputs: np.sum(model.call(inputs, training=True) * r)  # noqa: E731
-        assert_gradients_close(grad_x, numerical_gradient(objective, x), 1e-5, 1e-7, "model input")
-        for v in variables:
-            analytic, original = np.array(v.grad), v.value.copy()
-
-            def f(w, v=v, original=original):
-                v.value = w
-                try:
-                    return objective(x)
-                finally:
-                    v.value = original
-            assert_gradients_close(analytic, numerical_gradient(f, original), 1e-5, 1e-7, v.path)
-    finally:
-        for v, value in zip(variables, saved):
-            v.value, v.grad = value, None
-    assert float64_weights  # imported helper used by the layer checks
+    from gradient_check import check_model_gradients
+    check_model_gradients(model, x)
 
 
 # -- losses ---------------------------------------------------------------------------------------

@@ -1,0 +1,57 @@
+"""The pieces of one training step that sit between the model and the optimizer.
+
+``loss_on_tape`` records a compiled loss on the tape: a built-in loss as one entry whose
+vjp is its hand-written gradient, against the logits when the output came from a softmax
+or sigmoid the loss fuses with (``p - y``); a loss without a hand-written gradient (a
+custom one written with ``keras.ops``) op by op. ``gradients_into_variables`` replays the
+tape and leaves every trainable variable's gradient in ``variable.grad``.
+"""
+import numpy as np
+
+from ..tape import Tracer
+
+
+def loss_on_tape(tape, loss, y, y_pred, sample_weight, weight=None):
+    """The reduced loss of ``y_pred`` (times ``weight``) as a recorded scalar."""
+    if type(y_pred) is not Tracer or not loss.has_gradient:
+        total = loss(y, y_pred, sample_weight)
+        return total if weight is None else total * weight
+    probabilities = y_pred.value
+    if y_pred.preactivation is not None and loss.fuses_with(y_pred.activation):
+        value, grad = loss.value_and_gradient_wrt_logits(loss.prepare(y, probabilities), probabilities,
+                                                         sample_weight)
+        node = y_pred.preactivation
+    else:
+        value, grad = loss.value_and_gradient(y, probabilities, sample_weight)
+        node = y_pred
+    if weight is not None:
+        value, grad = value * weight, grad * weight
+    total = Tracer(np.asarray(value))
+
+    def vjp(g):
+        return (grad if g == 1 else grad * g.astype(grad.dtype),)
+
+    tape.record((total,), (node,), vjp)
+    return total
+
+
+def gradients_into_variables(tape, total, variables):
+    """Backpropagate ``total`` and leave d total / d v in each ``v.grad`` (zeros where the
+    loss does not depend on ``v``); returns the loss value."""
+    if type(total) is not Tracer:
+        for variable in variables:
+            variable.grad_buffer()[...] = 0
+        return np.asarray(total)
+    tape.backward(total)
+    from_ops, written = tape.variable_grads, tape.replay.written
+    for variable in variables:
+        key = id(variable)
+        grad = from_ops.get(key)
+        if key in written:
+            if grad is not None:
+                variable.grad += grad
+        elif grad is not None:
+            variable.grad_buffer()[...] = grad
+        else:
+            variable.grad_buffer()[...] = 0
+    return np.asarray(total.value)
