@@ -379,10 +379,12 @@ class Dot(Merge):
     def build(self, input_shape):
         shape1, shape2 = self._check_pair(input_shape, "input_shape")
         a0, a1 = self._positive_axes(len(shape1), len(shape2), [shape1, shape2])
-        # As in Keras, an unknown (None) size against a known one is refused too.
+        # As in Keras, an unknown (None) size against a known one is refused too; the message
+        # shows a pair of axes as given, negative or not, as Keras's does.
         if shape1[a0] != shape2[a1]:
-            raise _merge_error(self, f"Incompatible input shapes: axis values {shape1[a0]} (at axis {a0}) != "
-                                     f"{shape2[a1]} (at axis {a1}). Full input shapes: {shape1}, {shape2}")
+            shown = (a0, a1) if isinstance(self.axes, int) else tuple(self.axes)
+            raise _merge_error(self, f"Incompatible input shapes: axis values {shape1[a0]} (at axis {shown[0]}) "
+                                     f"!= {shape2[a1]} (at axis {shown[1]}). Full input shapes: {shape1}, {shape2}")
         self.built = True
 
     def compute_output_shape(self, input_shape):

@@ -324,3 +324,17 @@ def test_dot_argument_errors_as_keras():
         layers.Dot(axes=0)([np.ones((2, 3)), np.ones((2, 3))])
     with pytest.raises(ValueError, match="out of range"):
         layers.Dot(axes=2).build([(None, 3), (None, 3)])
+
+
+@pytest.mark.parametrize("layer, shapes", [
+    (layers.Add(), [(2, 1, 3), (2, 4, 3)]), (layers.Subtract(), [(2, 3), (2, 4, 3)]),
+    (layers.Multiply(), [(1, 3), (2, 3), (2, 3)]), (layers.Average(), [(2, 3), (2, 3)]),
+    (layers.Maximum(), [(2, 3), (2, 3)]), (layers.Minimum(), [(2, 3), (2, 1)]),
+    (layers.Concatenate(axis=1), [(2, 3), (2, 1)]), (layers.Dot(axes=(1, 2), normalize=True), [(2, 3, 4), (2, 5, 3)])])
+def test_backward_is_float32_with_each_inputs_shape(layer, shapes):
+    layer.build_for([(None,) + s[1:] for s in shapes])
+    inputs = [RNG.normal(size=s).astype(np.float32) for s in shapes]
+    y = layer.call(inputs, training=True)
+    grads = layer.backward(np.ones_like(y))
+    assert y.dtype == np.float32 and [g.dtype for g in grads] == [np.float32] * len(shapes)
+    assert [g.shape for g in grads] == [x.shape for x in inputs]
