@@ -109,6 +109,39 @@ def check_layer_gradients(layer, x, seed=0, rtol=1e-5, atol_fraction=1e-7, befor
     return grad_x
 
 
+def check_merge_gradients(layer, inputs, seed=0, rtol=1e-5, atol_fraction=1e-7, h=1e-6):
+    """Check the gradient ``backward`` returns for every input of a layer taking a list of inputs
+    (a merge layer), in float64.
+
+    The objective is ``sum(layer.call(inputs, training=True) * R)`` with a fixed random ``R``;
+    ``backward(R)`` must return one gradient per input, each of that input's shape. The layer is
+    built from the inputs' shapes (batch None) if needed; the inputs must be left unchanged.
+    ``h`` is the finite-difference step. Returns the analytic gradients.
+    """
+    inputs = [np.asarray(x, dtype=np.float64) for x in inputs]
+    originals = [x.copy() for x in inputs]
+    if not layer.built:
+        layer.build_for([(None,) + x.shape[1:] for x in inputs])
+    y = layer.call([x.copy() for x in inputs], training=True)
+    assert y.dtype == np.float64, f"{layer.name}: float64 inputs gave a {y.dtype} output"
+    r = np.random.default_rng(seed).standard_normal(np.shape(y))
+    layer.call(inputs, training=True)
+    grads = layer.backward(r.copy())
+    for x, original in zip(inputs, originals):
+        np.testing.assert_array_equal(x, original, err_msg=f"{layer.name} modified an input in place")
+    assert isinstance(grads, list) and len(grads) == len(inputs), \
+        f"{layer.name}: backward must return a list of {len(inputs)} gradients, got {type(grads).__name__}"
+    for i, (x, analytic) in enumerate(zip(inputs, grads)):
+        def objective(value, i=i):
+            return np.sum(layer.call(inputs[:i] + [value] + inputs[i + 1:], training=True) * r)
+
+        assert np.shape(analytic) == x.shape, \
+            f"{layer.name}: gradient {i} has shape {np.shape(analytic)}, input {i} has shape {x.shape}"
+        numeric = numerical_gradient(objective, x, h)
+        assert_gradients_close(analytic, numeric, rtol, atol_fraction, f"{layer.name} input {i}")
+    return grads
+
+
 # -- activations -----------------------------------------------------------------------------
 
 def check_activation_gradient(fn, x, rtol=1e-5, atol_fraction=1e-7, seed=0, **kwargs):

@@ -6,6 +6,8 @@ from .dense import Dense
 from .dropout import Dropout
 from .input_layer import Input, InputLayer
 from .layer import Layer
+from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
+                      concatenate, dot, maximum, minimum, multiply, subtract)
 from .noise import GaussianDropout, GaussianNoise
 from .normalization import BatchNormalization, LayerNormalization
 from .preprocessing import Normalization, Rescaling
@@ -14,7 +16,7 @@ from .reshaping import Flatten, Reshape
 _registry = Registry("layer")
 for _cls in (Dense, Activation, Softmax, Dropout, InputLayer, Flatten, Reshape, BatchNormalization,
              LayerNormalization, Normalization, Rescaling, ReLU, LeakyReLU, PReLU, ELU, GaussianNoise,
-             GaussianDropout):
+             GaussianDropout, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot):
     _registry.register(_cls, _cls.__name__)
 
 
@@ -59,4 +61,6 @@ def get(identifier):
 
 __all__ = ["Layer", "Dense", "Activation", "Softmax", "Dropout", "Input", "InputLayer", "Flatten",
            "Reshape", "BatchNormalization", "LayerNormalization", "Normalization", "Rescaling", "ReLU",
-           "LeakyReLU", "PReLU", "ELU", "GaussianNoise", "GaussianDropout", "serialize", "deserialize"]
+           "LeakyReLU", "PReLU", "ELU", "GaussianNoise", "GaussianDropout", "Add", "Subtract", "Multiply",
+           "Average", "Maximum", "Minimum", "Concatenate", "Dot", "add", "subtract", "multiply", "average",
+           "maximum", "minimum", "concatenate", "dot", "serialize", "deserialize"]
