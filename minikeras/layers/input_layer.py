@@ -1,4 +1,7 @@
 """InputLayer and Input: declare the shape of a model's input."""
+import numpy as np
+
+from ..keras_tensor import KerasTensor, Node
 from .layer import Layer, _shape_tuple, drop_keras_only_fields
 
 
@@ -27,6 +30,10 @@ class InputLayer(Layer):
         self.batch_shape = batch_shape
         self._batch_input_shape = batch_shape
         self.built = True
+        self.input_dtype = _input_dtype(dtype)
+        self.input_shape = self.output_shape = batch_shape
+        # The input's own tensor: one node with no inputs (Keras: ``InputLayer.output``).
+        Node(self, (), {}, KerasTensor(batch_shape, self.input_dtype, name=self.name))
 
     @property
     def shape(self):
@@ -39,16 +46,32 @@ class InputLayer(Layer):
         return grad
 
     def get_config(self):
-        return {"batch_shape": list(self.batch_shape), "dtype": "float32", "sparse": False,
+        return {"batch_shape": list(self.batch_shape), "dtype": self.input_dtype, "sparse": False,
                 "ragged": False, "name": self.name, "optional": False}
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
           tensor=None, optional=False):
-    """Declare a model input (Keras: ``keras.Input``).
+    """A symbolic model input (Keras: ``keras.Input``): a KerasTensor of shape
+    ``(batch_size, *shape)``, made by an InputLayer, to call layers on and pass to
+    ``keras.Model(inputs, outputs)``; also accepted as the first entry of a Sequential list."""
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
+                       batch_shape=batch_shape, name=name)
+    return layer.output
 
-    minikeras has no symbolic tensors: this returns an ``InputLayer``, which works as the
-    first entry of a ``Sequential`` list, the way ``keras.Input`` is used there.
-    """
-    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
-                      batch_shape=batch_shape, name=name)
+
+def _input_dtype(dtype):
+    """An Input's dtype name: float32 unless an integer or bool dtype is asked for (inputs of
+    Embedding-like layers); other float dtypes are refused (minikeras computes in float32)."""
+    if dtype is None:
+        return "float32"
+    if isinstance(dtype, dict):
+        dtype = (dtype.get("config") or {}).get("name", dtype.get("name"))
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        raise ValueError(f"Input dtype must be a NumPy dtype name such as 'float32' or 'int32', got {dtype!r}") from None
+    if name == "float32" or np.dtype(name).kind in "iub":
+        return name
+    raise ValueError(f"Input dtype must be 'float32' or an integer/bool dtype (minikeras computes in float32), "
+                     f"got dtype={dtype!r}")

@@ -178,15 +178,31 @@ class Layer:
 
     @property
     def weights(self):
-        return list(self._variables)
+        """The layer's own weights in creation order, then those of the layers it holds as
+        attributes (also in lists and dicts), in attribute order, each once (as Keras)."""
+        return _unique([*self._variables, *(v for layer in self._sublayers() for v in layer.weights)])
 
     @property
     def trainable_weights(self):
-        return [v for v in self._variables if v.trainable] if self.trainable else []
+        if not self.trainable:
+            return []
+        return _unique([*(v for v in self._variables if v.trainable),
+                        *(v for layer in self._sublayers() for v in layer.trainable_weights)])
 
     @property
     def non_trainable_weights(self):
-        return [v for v in self._variables if not v.trainable or not self.trainable]
+        if not self.trainable:
+            return self.weights
+        return _unique([*(v for v in self._variables if not v.trainable),
+                        *(v for layer in self._sublayers() for v in layer.non_trainable_weights)])
+
+    def _sublayers(self):
+        """The layers held as attributes (directly, or in lists, tuples and dicts), in order."""
+        found = []
+        for name, value in self.__dict__.items():
+            if name not in _UNTRACKED:
+                _collect_layers(value, found)
+        return found
 
     trainable_variables = trainable_weights
     variables = weights
@@ -348,7 +364,7 @@ class Layer:
             for name, value in zip(layer._per_call, saved):
                 setattr(layer, name, value)
             layer.input_grad_needed = needs_input_grad
-            weights = layer.trainable_weights
+            weights = [v for v in layer._variables if v.trainable] if layer.trainable else ()
             stash = None
             if layer in replay.layers_done:  # called again: add this call's weight gradients
                 stash = [(v, v.grad.copy()) for v in weights if v.grad is not None]
@@ -468,6 +484,32 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+# Attributes of layers and models that hold graph bookkeeping, not sub-layers.
+_UNTRACKED = frozenset(("_inbound_nodes", "_nodes", "_plan", "_operations", "_layers", "_input_layer",
+                        "_input_structure", "_output_structure", "_inputs", "_outputs", "optimizer"))
+
+
+def _collect_layers(value, found):
+    if isinstance(value, Layer):
+        if not any(value is f for f in found):
+            found.append(value)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _collect_layers(item, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _collect_layers(item, found)
+
+
+def _unique(variables):
+    seen, out = set(), []
+    for v in variables:
+        if id(v) not in seen:
+            seen.add(id(v))
+            out.append(v)
+    return out
 
 
 def _float32_inputs(inputs):

@@ -13,6 +13,8 @@ gradient over every axis an input was broadcast along.
 import numpy as np
 
 from .. import backend
+from ..keras_tensor import any_symbolic
+from ..tape import Tracer
 from .layer import Layer
 
 
@@ -141,9 +143,12 @@ class Merge(Layer):
         shapes, cache = self._cache
         return [_unbroadcast(g, shape) for g, shape in zip(self._merge_backward(grad, cache), shapes)]
 
-    def __call__(self, inputs, training=False):
-        """Run the layer eagerly on a list of arrays, building it from their shapes the first time
-        (full shapes, batch included, as Keras does when called on arrays)."""
+    def __call__(self, inputs, training=None, **kwargs):
+        """Run the layer on a list of arrays, building it from their shapes the first time (full
+        shapes, batch included, as Keras does when called on arrays); on KerasTensors or recorded
+        values it is any layer's call."""
+        if any_symbolic(inputs) or (isinstance(inputs, (list, tuple)) and any(type(x) is Tracer for x in inputs)):
+            return Layer.__call__(self, inputs, training=training, **kwargs)
         inputs = self._check_inputs(inputs)
         arrays = []
         for x in inputs:
@@ -151,7 +156,7 @@ class Merge(Layer):
             arrays.append(x if x.dtype == np.float32 else x.astype(np.float32))
         if not self.built:
             self.build_for([x.shape for x in arrays])
-        return self.call(arrays, training=training)
+        return self._call(arrays, training)
 
 
 class Add(Merge):

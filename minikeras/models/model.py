@@ -81,17 +81,27 @@ def _resolve_verbose(verbose):
 class Model(Layer):
     """A trainable stack of layers (the Keras ``Model`` training API)."""
 
+    def __new__(cls, *args, **kwargs):
+        if getattr(cls, "_accepts_graph_arguments", True) and _functional_arguments(args, kwargs) \
+                and not _is_functional(cls):
+            from .functional import Functional
+            if cls is Model:
+                return Functional.__new__(Functional)
+            # CustomModel(inputs, outputs): a functional model that keeps the subclass's methods
+            # (train_step, compute_loss, ...), as Keras injects Functional into its bases.
+            return Functional.__new__(_with_functional(cls))
+        return super().__new__(cls)
+
     def __init__(self, *args, name=None, trainable=True, **kwargs):
-        if args or "inputs" in kwargs or "outputs" in kwargs:
-            raise ValueError("keras.Model(inputs, outputs) builds a functional model, which minikeras does not "
-                             "have: stack the layers in keras.Sequential([keras.Input(shape), layer, ...]) "
-                             "instead (minikeras models are Sequential)")
-        from .sequential import Sequential
-        if not isinstance(self, Sequential):
-            raise TypeError(f"{type(self).__name__} subclasses keras.Model with its own call(); training such a "
-                            "model needs automatic differentiation, which minikeras does not have. Stack the "
-                            "layers in keras.Sequential([...]) (a custom layer with its own backward() can go "
-                            "inside it)")
+        if getattr(type(self), "_accepts_graph_arguments", True) and _functional_arguments(args, kwargs):
+            from .functional import Functional
+            inputs = args[0] if args else kwargs.pop("inputs")
+            outputs = args[1] if len(args) > 1 else kwargs.pop("outputs")
+            Functional.__init__(self, inputs, outputs, name=name, trainable=trainable, **kwargs)
+            return
+        self._init_model(name=name, trainable=trainable, **kwargs)
+
+    def _init_model(self, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self.optimizer = None
         self.loss = None
@@ -243,7 +253,12 @@ class Model(Layer):
     def _ensure_built(self, x):
         checks.check_batch_dimension(x)
         if not self.built:
-            self.build((None,) + tuple(x.shape[1:]))
+            if type(self).call is Model.call or type(self).call is Layer.call:
+                self.build((None,) + tuple(x.shape[1:]))
+            else:
+                # A subclassed model is built by running its call once, as Keras does: its
+                # layers create their weights on the shapes they are given.
+                self.build_for((None,) + tuple(x.shape[1:]))
         self.check_input_shape(tuple(x.shape))
 
     def check_input_shape(self, shape, argument="x"):
@@ -643,6 +658,26 @@ class Model(Layer):
         """The model's architecture as Keras's JSON (``keras.models.model_from_json`` reads it)."""
         from ..saving import to_json
         return to_json(self, **kwargs)
+
+
+def _functional_arguments(args, kwargs):
+    return len(args) == 2 or (len(args) == 1 and "outputs" in kwargs) or ("inputs" in kwargs and "outputs" in kwargs)
+
+
+def _is_functional(cls):
+    return any(c.__name__ == "Functional" and c.__module__.endswith("functional") for c in cls.__mro__)
+
+
+_FUNCTIONAL_SUBCLASSES = {}
+
+
+def _with_functional(cls):
+    """``cls`` with Functional among its bases (made once per class)."""
+    if cls not in _FUNCTIONAL_SUBCLASSES:
+        from .functional import Functional
+        _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional),
+                                           {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+    return _FUNCTIONAL_SUBCLASSES[cls]
 
 
 def _log_value(result):

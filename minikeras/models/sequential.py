@@ -17,6 +17,8 @@ class Sequential(Model):
     data it sees. A Sequential is itself a layer, so it can be nested in another one.
     """
 
+    _accepts_graph_arguments = False  # Sequential(layers, trainable) is not Model(inputs, outputs)
+
     def __init__(self, layers=None, trainable=True, name=None, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._layers = []

@@ -5,13 +5,19 @@ def _shape_text(shape):
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def summary_lines(model, width=80):
-    """Lines of a Keras-style table: layer (type), output shape, parameter count, totals."""
-    columns = (int(width * 0.45), int(width * 0.33))
+def summary_lines(model, width=80, connected=False):
+    """Lines of a Keras-style table: layer (type), output shape, parameter count (and, for a
+    graph that is not a chain, "Connected to": ``layer[node][tensor]`` of each input), totals."""
+    if connected:
+        columns = (int(width * 0.3), int(width * 0.25), int(width * 0.13))
+    else:
+        columns = (int(width * 0.45), int(width * 0.33))
+    params_width = width - sum(columns) if not connected else columns[2]
     rule = "─" * width
-    lines = [f'Model: "{model.name}"', rule,
-             f"{'Layer (type)':<{columns[0]}}{'Output Shape':<{columns[1]}}{'Param #':>{width - sum(columns)}}",
-             "═" * width]
+    header = f"{'Layer (type)':<{columns[0]}}{'Output Shape':<{columns[1]}}{'Param #':>{params_width}}"
+    if connected:
+        header += "  Connected to"
+    lines = [f'Model: "{model.name}"', rule, header, "═" * width]
     for layer in model.layers:
         shape = _shape_text(layer.output_shape) if layer.output_shape is not None else "?"
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
@@ -20,7 +26,17 @@ def summary_lines(model, width=80):
             name, rest = layer.name, f"({type(layer).__name__})"
         else:
             rest = None
-        lines.append(f"{name[:columns[0] - 1]:<{columns[0]}}{shape:<{columns[1]}}{params:>{width - sum(columns)}}")
+        row = f"{name[:columns[0] - 1]:<{columns[0]}}{shape:<{columns[1]}}{params:>{params_width}}"
+        sources = _connected_to(model, layer) if connected else []
+        if connected:
+            row += "  " + (sources[0] if sources else "-")
+        lines.append(row)
+        pad = " " * (sum(columns[:2]) + params_width + 2)
+        for index, extra in enumerate(sources[1:] if connected else []):
+            first = rest if index == 0 and rest else ""
+            lines.append(f"{first:<{len(pad)}}{extra}")
+            if index == 0:
+                rest = None
         if rest:
             lines.append(rest[:columns[0] - 1])
     lines.append(rule)
@@ -37,6 +53,18 @@ def summary_lines(model, width=80):
     if optimizer_count is not None:
         lines.append(f" Optimizer params: {optimizer_count:,} ({_bytes(optimizer_count)})")
     return lines
+
+
+def _connected_to(model, layer):
+    """``name[node][tensor]`` for every input of every node of ``layer`` in ``model``'s graph,
+    comma-separated as Keras prints them."""
+    sources = []
+    for node in model._nodes:
+        if node.operation is layer:
+            for tensor in node.input_tensors:
+                producer, node_index, tensor_index = tensor._keras_history
+                sources.append(f"{producer.name}[{node_index}][{tensor_index}]")
+    return [s + ("," if i < len(sources) - 1 else "") for i, s in enumerate(sources)]
 
 
 def _bytes(count):

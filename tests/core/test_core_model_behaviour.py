@@ -258,22 +258,26 @@ def test_summary_wraps_a_long_layer_type_onto_its_own_line_keeping_the_columns()
     assert lines[lines.index(row) + 1] == "(BatchNormalization)"
 
 
-def test_functional_model_construction_says_to_use_sequential():
+def test_functional_model_outputs_must_be_tensors_not_layers():
     inputs = keras.Input((4,))
-    with pytest.raises(ValueError, match="functional model.*Sequential"):
+    with pytest.raises(ValueError, match="outputs must be KerasTensors.*got Dense"):
         keras.Model(inputs=inputs, outputs=layers.Dense(1))
-    with pytest.raises(ValueError, match="functional model"):
-        keras.Model(inputs, layers.Dense(1))
+    with pytest.raises(ValueError, match="inputs must be KerasTensors.*got ndarray"):
+        keras.Model(np.ones((2, 4)), layers.Dense(1)(inputs))
 
 
-def test_a_subclassed_model_says_what_to_do_instead():
+def test_a_subclassed_model_is_built_on_its_first_data_and_trains():
     class MyModel(keras.Model):
         def __init__(self):
             super().__init__()
-            self.dense = layers.Dense(1)
+            self.dense = layers.Dense(1, name="out")
 
         def call(self, x):
             return self.dense(x)
 
-    with pytest.raises(TypeError, match="MyModel subclasses keras.Model.*Sequential"):
-        MyModel()
+    model = MyModel()
+    model.compile(optimizer="sgd", loss="mse")
+    x = RNG.normal(size=(16, 3)).astype(np.float32)
+    history = model.fit(x, x @ np.array([[1.0], [2.0], [-1.0]], np.float32), epochs=20, verbose=0)
+    assert [v.path for v in model.weights] == ["out/kernel", "out/bias"]
+    assert history.history["loss"][-1] < history.history["loss"][0] / 2

@@ -1,0 +1,274 @@
+"""Functional: a model defined by the graph from its input KerasTensors to its outputs.
+
+``keras.Model(inputs, outputs)`` (Keras: ``keras.src.models.functional.Functional``).
+Inputs and outputs may each be a tensor, a list or a dict. Running the model runs the
+graph's nodes in order, each layer on the values of its input tensors; while a training
+step records, each layer call is one tape entry, so fan-out, fan-in, shared layers and
+nested models need nothing more.
+"""
+import numpy as np
+
+from ..keras_tensor import KerasTensor, any_symbolic, flatten, map_structure
+from ..layers.input_layer import InputLayer
+from ..layers.layer import DTYPE_POLICY_CONFIG, Layer
+from ..tape import Tracer
+from . import validation
+from .graph import check_tensors, map_graph
+from .model import Model
+
+
+class Functional(Model):
+    """A model built from ``keras.Input`` tensors and the layers called on them."""
+
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        Model._init_model(self, name=name, trainable=trainable, **kwargs)
+        if isinstance(inputs, tuple):
+            inputs = list(inputs)
+        if isinstance(outputs, tuple):
+            outputs = list(outputs)
+        self._input_structure = inputs
+        self._output_structure = outputs
+        self._inputs = check_tensors(inputs, "inputs")
+        self._outputs = check_tensors(outputs, "outputs")
+        if len({id(t) for t in self._inputs}) != len(self._inputs):
+            raise ValueError(f"keras.Model inputs holds the same tensor twice: {[t.name for t in self._inputs]}")
+        self._nodes, self._operations = map_graph(self._inputs, self._outputs)
+        self._plan = [_plan_node(node) for node in self._nodes]
+        self.built = True
+        self.input_shape = _shapes(self._input_structure)
+        self.output_shape = _shapes(self._output_structure)
+
+    # -- structure -----------------------------------------------------------------------
+    @property
+    def layers(self):
+        """The layers in Keras's order (InputLayers included, by decreasing depth)."""
+        return [op for op in self._operations if isinstance(op, Layer)]
+
+    @property
+    def inputs(self):
+        return list(self._inputs)
+
+    @property
+    def outputs(self):
+        return list(self._outputs)
+
+    @property
+    def input(self):
+        """The input tensor(s), in the structure given to the constructor."""
+        return self._input_structure
+
+    @property
+    def output(self):
+        return self._output_structure
+
+    @property
+    def input_names(self):
+        return [t._keras_history[0].name for t in self._inputs]
+
+    @property
+    def output_names(self):
+        """The names of the layers that produce the outputs (the keys of dict losses and logs)."""
+        if isinstance(self._output_structure, dict):
+            return list(self._output_structure)
+        return [t._keras_history[0].name for t in self._outputs]
+
+    def get_layer(self, name=None, index=None):
+        """A layer by name or index (in ``layers`` order)."""
+        layers = self.layers
+        if index is not None:
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(f"get_layer index {index} is out of range: the model has {len(layers)} layers")
+            return layers[index]
+        for layer in layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name!r}. Existing layers are: {[l.name for l in layers]}")
+
+    @property
+    def weights(self):
+        return _unique(v for layer in self.layers for v in layer.weights)
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return _unique(v for layer in self.layers for v in layer.trainable_weights)
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return self.weights
+        return _unique(v for layer in self.layers for v in layer.non_trainable_weights)
+
+    trainable_variables = trainable_weights
+    variables = weights
+
+    @property
+    def trainable(self):
+        return self._trainable_flag
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable_flag = bool(value)
+        for layer in getattr(self, "_operations", []):
+            if isinstance(layer, Layer):
+                layer.trainable = self._trainable_flag
+
+    def regularization_loss(self):
+        return sum(layer.regularization_loss() for layer in self.layers)
+
+    @property
+    def output_activation(self):
+        return None
+
+    # -- running -------------------------------------------------------------------------------
+    def call(self, inputs, training=False, mask=None):
+        """Run the graph on ``inputs`` (arrays or recorded values in the inputs' structure)."""
+        values = {}
+        for tensor, value in zip(self._inputs, self._flat_inputs(inputs)):
+            values[id(tensor)] = value
+        for operation, kind, sources, targets, node in self._plan:
+            if kind == "single":
+                result = operation._call(values[sources], training)
+            elif kind == "list":
+                result = operation._call([values[s] for s in sources], training)
+            else:
+                args, kwargs = map_structure(
+                    lambda t: values[id(t)] if type(t) is KerasTensor else t, (list(node.args), node.kwargs))
+                result = operation.run_node(args, kwargs, training)
+            if len(targets) == 1:
+                values[targets[0]] = result if not isinstance(result, (list, tuple, dict)) else flatten(result)[0]
+            else:
+                for target, value in zip(targets, flatten(result)):
+                    values[target] = value
+        return map_structure(lambda t: values[id(t)], self._output_structure)
+
+    def _flat_inputs(self, inputs):
+        """``inputs`` as one value per model input, matched as Keras matches them."""
+        structure = self._input_structure
+        n = len(self._inputs)
+        if isinstance(inputs, dict):
+            names = list(structure) if isinstance(structure, dict) else [t.name for t in self._inputs]
+            missing = [name for name in names if name not in inputs]
+            if missing:
+                raise ValueError(f"Model {self.name!r} expects inputs named {names}; the dict given has keys "
+                                 f"{list(inputs)} and misses {missing}")
+            return [inputs[name] for name in names]
+        if isinstance(inputs, (list, tuple)):
+            if len(inputs) != n:
+                raise ValueError(f"Model {self.name!r} expects {n} input(s) "
+                                 f"{[t.name for t in self._inputs]}, got a list of {len(inputs)}")
+            return list(inputs)
+        if n != 1:
+            raise ValueError(f"Model {self.name!r} expects {n} inputs {[t.name for t in self._inputs]}, got one "
+                             f"array of shape {np.shape(inputs) if type(inputs) is not Tracer else inputs.shape}")
+        return [inputs]
+
+    def __call__(self, *args, **kwargs):
+        inputs = args[0] if args else kwargs.get("inputs")
+        if any_symbolic(inputs):
+            return Layer.__call__(self, *args, **kwargs)
+        inputs = args[0] if args else kwargs.pop("inputs")
+        training = kwargs.pop("training", args[1] if len(args) > 1 else None)
+        flat = [self._prepare_input(x, tensor, "inputs") for x, tensor in zip(self._flat_inputs(inputs), self._inputs)]
+        return self._call(flat if len(flat) > 1 or isinstance(self._input_structure, (list, dict)) else flat[0],
+                          training)
+
+    def _prepare_input(self, x, tensor, argument):
+        """One input's data as the Input declares it: float32 (or the Input's dtype), the rank
+        adjusted as Keras adjusts it, the shape checked."""
+        if type(x) is Tracer:
+            return x
+        x = np.asarray(x)
+        dtype = np.dtype(tensor.dtype)
+        if x.dtype != dtype:
+            x = x.astype(dtype)
+        x = adjust_rank(x, tensor.shape)
+        validation.check_batch_dimension(x, argument)
+        validation.check_input_shape(tuple(x.shape), tensor.shape, self.name, f"{argument} {tensor.name!r}"
+                                     if len(self._inputs) > 1 else argument)
+        return x
+
+    def compute_output_shape(self, input_shape):
+        return self.output_shape
+
+    def build(self, input_shape=None):
+        self.built = True
+
+    def build_for(self, input_shape):
+        return self.output_shape
+
+    # -- data checks the training loop calls (one input, one output for now) ---------------------
+    def check_input_shape(self, shape, argument="x"):
+        if len(self._inputs) == 1:
+            validation.check_input_shape(shape, self._inputs[0].shape, self.name, argument)
+
+    def adjust_input_rank(self, x):
+        if len(self._inputs) == 1 and isinstance(x, np.ndarray):
+            return adjust_rank(x, self._inputs[0].shape)
+        return x
+
+    # -- summary ---------------------------------------------------------------------------------
+    def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):
+        """Print the layer table (Keras: ``Model.summary``), with "Connected to" when the graph
+        is not a chain."""
+        print_fn = print_fn or print
+        from ..utils.summary import summary_lines
+        chain = _is_chain(self)
+        for line in summary_lines(self, line_length or (80 if chain else 98), connected=not chain):
+            print_fn(line)
+
+    def get_config(self):
+        from ..saving.functional_config import functional_config
+        return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ..saving.functional_config import functional_from_config
+        return functional_from_config(config, custom_objects, cls=cls)
+
+
+def adjust_rank(x, expected):
+    """Keras's ``_adjust_input_rank``: add a trailing axis of 1, or drop one, to meet the Input."""
+    if x.ndim == len(expected) + 1 and x.shape[-1] == 1:
+        return x.reshape(x.shape[:-1])
+    if x.ndim == len(expected) - 1 and expected[-1] == 1:
+        return x.reshape(x.shape + (1,))
+    return x
+
+
+def _plan_node(node):
+    """How to run ``node`` fast: one tensor in, a list of tensors in, or anything else."""
+    targets = [id(t) for t in node.output_tensors]
+    first = node.args[0] if node.args else None
+    plain = len(node.args) == 1 and not node.kwargs and isinstance(node.operation, Layer)
+    if plain and type(first) is KerasTensor:
+        return node.operation, "single", id(first), targets, node
+    if plain and isinstance(first, (list, tuple)) and all(type(t) is KerasTensor for t in first):
+        return node.operation, "list", [id(t) for t in first], targets, node
+    return node.operation, "generic", None, targets, node
+
+
+def _shapes(structure):
+    if isinstance(structure, dict):
+        return {k: v.shape for k, v in structure.items()}
+    if isinstance(structure, list):
+        return [t.shape for t in structure]
+    return structure.shape
+
+
+def _unique(variables):
+    seen, out = set(), []
+    for v in variables:
+        if id(v) not in seen:
+            seen.add(id(v))
+            out.append(v)
+    return out
+
+
+def _is_chain(model):
+    """Whether every layer has one node fed by the previous layer (no "Connected to" needed)."""
+    for node in model._nodes:
+        if len(node.input_tensors) != 1 or len(node.operation._inbound_nodes) > 1:
+            return False
+    return len(model._inputs) == 1 and len(model._outputs) == 1
