@@ -67,13 +67,27 @@ def to_array(value, argument):
     return array
 
 
+class Several(list):
+    """The arrays of a model with several inputs or outputs, one per input (output), in the
+    model's order: adapters slice each the same way (``len`` stays the number of arrays;
+    ``num_rows`` gives the rows)."""
+
+
+def num_rows(value):
+    return len(value[0]) if isinstance(value, Several) else len(value)
+
+
 def as_float32(batch):
+    if isinstance(batch, Several):
+        return Several(as_float32(b) for b in batch)
     batch = np.asarray(batch)
     return batch if batch.dtype == np.float32 else batch.astype(np.float32)
 
 
 def is_lazy_array(value):
     """An array-like that reads on slicing (``h5py.Dataset``, :class:`RowRange`), not an ndarray."""
+    if isinstance(value, Several):
+        return any(is_lazy_array(v) for v in value)
     return (not isinstance(value, np.ndarray) and hasattr(value, "shape") and hasattr(value, "dtype")
             and hasattr(value, "__getitem__") and hasattr(value, "__len__"))
 
@@ -119,7 +133,7 @@ def train_validation_split(x, y, sample_weight, validation_split):
         raise ValueError("Argument `validation_split` is only supported for NumPy arrays and array-likes "
                          "(memmaps, h5py datasets). Found incompatible type in the input: "
                          f"[{type(x)}]. Pass validation_data instead.")
-    n = len(x)
+    n = num_rows(x)
     split = int(math.floor(n * (1 - validation_split)))
     if split == 0 or split == n:
         raise ValueError(f"validation_split={validation_split} leaves {split} training and {n - split} "
@@ -128,6 +142,8 @@ def train_validation_split(x, y, sample_weight, validation_split):
     def part(array, start, stop):
         if array is None:
             return None
+        if isinstance(array, Several):
+            return Several(part(a, start, stop) for a in array)
         return RowRange(array, start, stop) if is_lazy_array(array) else array[start:stop]
 
     return (tuple(part(a, 0, split) for a in (x, y, sample_weight)),
@@ -248,6 +264,8 @@ def _rows(array, index):
     fancy indexing: 128 rows of 784 float32 columns in ~58 instead of ~63 us."""
     if isinstance(index, np.ndarray) and isinstance(array, np.ndarray):
         return np.take(array, index, axis=0, mode="clip")
+    if isinstance(array, Several):
+        return Several(_rows(a, index) for a in array)
     return array[index]
 
 
@@ -272,7 +290,7 @@ class ArrayAdapter(DataAdapter):
         super().__init__(steps)
         y, sample_weight = _small_in_memory(y), _small_in_memory(sample_weight)
         self.x, self.y, self.sample_weight = x, y, sample_weight
-        self.num_samples = len(x)
+        self.num_samples = num_rows(x)
         if batch_size is None:
             batch_size = math.ceil(self.num_samples / steps) if steps else 32
         self.batch_size = batch_size
@@ -303,12 +321,26 @@ class ArrayAdapter(DataAdapter):
 
     def _load(self, index):
         x = as_float32(_rows(self.x, index))
-        y = None if self.y is None else np.asarray(_rows(self.y, index))
-        sw = None if self.sample_weight is None else np.asarray(_rows(self.sample_weight, index), dtype=np.float32)
+        y = None if self.y is None else _as_array(_rows(self.y, index))
+        sw = None if self.sample_weight is None else _as_array(_rows(self.sample_weight, index), np.float32)
         return x, y, sw
 
     def peek(self):
         return self._load(slice(0, min(self.num_samples, self.batch_size)))
+
+
+def _as_array(value, dtype=None):
+    if isinstance(value, Several):
+        return Several(None if v is None else np.asarray(v, dtype=dtype) for v in value)
+    return np.asarray(value, dtype=dtype)
+
+
+def _structured(value, convert):
+    """A generator's list, tuple or dict of arrays (several inputs or outputs) converted leaf by
+    leaf; the model puts it in its own order (``batch_hook``)."""
+    if isinstance(value, dict):
+        return {k: convert(v) for k, v in value.items()}
+    return Several(convert(v) for v in value)
 
 
 def _standardize(batch, source, class_weight=None):
@@ -322,10 +354,17 @@ def _standardize(batch, source, class_weight=None):
                          f"sample_weights), got {type(batch).__name__}"
                          + (f" of length {len(batch)}" if isinstance(batch, tuple) else ""))
     x, y, sw = batch + (None,) * (3 - len(batch))
-    if isinstance(x, dict):
-        raise ValueError(f"{source} gave a dict of inputs; minikeras models have one input array")
+    if isinstance(x, (dict, list, tuple)):
+        # several inputs (or targets): converted here, matched to the model by its batch_hook
+        x = _structured(x, as_float32)
+        y = y if y is None or not isinstance(y, (dict, list, tuple)) else _structured(y, np.asarray)
+        sw = sw if sw is None or not isinstance(sw, (dict, list, tuple)) else _structured(
+            sw, lambda v: None if v is None else np.asarray(v, np.float32))
+        return x, y, sw
     x = as_float32(x)
-    if y is not None:
+    if isinstance(y, (dict, list, tuple)):
+        y = _structured(y, np.asarray)
+    elif y is not None:
         y = np.asarray(y)
         if len(y) != len(x):
             raise ValueError(f"{source} gave a batch of {len(x)} inputs with {len(y)} targets")
@@ -334,7 +373,9 @@ def _standardize(batch, source, class_weight=None):
             raise ValueError("You cannot specify `class_weight` and `sample_weight` at the same time: "
                              f"{source} gave sample weights")
         sw = class_weight(y)
-    if sw is not None:
+    if isinstance(sw, (dict, list, tuple)):
+        sw = _structured(sw, lambda v: None if v is None else np.asarray(v, np.float32))
+    elif sw is not None:
         sw = np.asarray(sw, dtype=np.float32)
         if len(sw) != len(x):
             raise ValueError(f"{source} gave a batch of {len(x)} inputs with {len(sw)} sample weights")

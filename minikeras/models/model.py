@@ -20,13 +20,15 @@ from ..callbacks.callback_list import flatten_callbacks
 from ..callbacks.progbar_logger import summary_line
 from ..layers.layer import Layer
 from ..metrics.check import check_metrics
+from ..keras_tensor import flatten
 from ..tape import Tape, Tracer, collecting_losses, value_of
 from ..variable import pack
 from .. import ops
 from .train_step import gradients_into_variables, loss_on_tape
 from . import validation as checks
-from .data_adapter import (RAN_OUT_MESSAGE, as_float32, get_data_adapter, is_iterator_input, to_array,
-                           train_validation_split)
+from . import compile_utils
+from .data_adapter import (RAN_OUT_MESSAGE, Several, as_float32, get_data_adapter, is_iterator_input, num_rows,
+                           to_array, train_validation_split)
 from .interrupt import InterruptGuard
 
 
@@ -114,6 +116,7 @@ class Model(Layer):
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._compile_config = None
         self._loss_weight = None
+        self._output_specs = None
         self._initial_epoch = None
         self._training_interrupted = False
         self._interrupt_guard = InterruptGuard()
@@ -129,12 +132,21 @@ class Model(Layer):
         Without a loss the model is compiled for ``predict`` only: ``fit``, ``evaluate`` and
         the ``*_on_batch`` steps that need one raise, as in Keras.
         """
-        loss_weight = _single_loss_weight(loss_weights)
+        names = self._compile_output_names()
+        specs = None
+        if names is not None and len(names) > 1:
+            specs = compile_utils.output_specs(names, loss, loss_weights, metrics, weighted_metrics)
+            loss_arg, loss_weights_arg, metrics_arg, weighted_arg = None, None, None, None
+        else:
+            loss_arg, loss_weights_arg, metrics_arg, weighted_arg = _single_output_arguments(
+                names, loss, loss_weights, metrics, weighted_metrics)
+        loss_weight = _single_loss_weight(loss_weights_arg)
         optimizer_obj = optimizers_module.get(optimizer)
-        loss_obj = None if loss is None else losses_module.to_loss(loss)
-        metric_objs = [metrics_module.to_metric(m) for m in _as_list(metrics, "metrics")]
-        weighted_objs = [metrics_module.to_metric(m) for m in _as_list(weighted_metrics, "weighted_metrics")]
+        loss_obj = None if loss_arg is None else losses_module.to_loss(loss_arg)
+        metric_objs = [metrics_module.to_metric(m) for m in _as_list(metrics_arg, "metrics")]
+        weighted_objs = [metrics_module.to_metric(m) for m in _as_list(weighted_arg, "weighted_metrics")]
         self.optimizer, self.loss = optimizer_obj, loss_obj
+        self._output_specs = specs
         self._metrics, self._weighted_metrics = metric_objs, weighted_objs
         self._metrics_checked = None  # labels' format the metrics were last checked against
         self._loss_weight = loss_weight
@@ -142,8 +154,15 @@ class Model(Layer):
                                 "metrics": metrics, "weighted_metrics": weighted_metrics}
         self.compiled = True
 
+    def _compile_output_names(self):
+        """The output names compile matches losses and metrics to, or None for a model whose
+        outputs are not known yet (Sequential and subclassed models have one)."""
+        return None
+
     @property
     def metrics(self):
+        if self._output_specs is not None:
+            return [self._loss_tracker] + compile_utils.spec_metrics(self._output_specs)
         return [self._loss_tracker] + self._metrics + self._weighted_metrics
 
     @property
@@ -155,6 +174,11 @@ class Model(Layer):
             metric.reset_state()
 
     def _current_logs(self):
+        if self._output_specs is not None:
+            return compile_utils.multi_output_logs(self)
+        return self._single_output_logs()
+
+    def _single_output_logs(self):
         """``loss`` then the metrics, named as Keras names them: a repeated name gets ``_1``,
         ``_2``...; a weighted metric whose name is taken becomes ``weighted_<name>``."""
         logs = {"loss": float(self._loss_tracker.result())}
@@ -183,11 +207,13 @@ class Model(Layer):
         if not self.compiled:
             raise ValueError(f"You must call compile() before {method}(): the model has no loss "
                              "and optimizer yet")
-        if self.loss is None:
+        if self.loss is None and not (self._output_specs and any(s.loss for s in self._output_specs)):
             raise ValueError(f"{method}(): no loss to compute. Provide a `loss` argument in `compile()` "
                              "(this model was compiled without one)")
 
     def _train_step(self, x, y, sample_weight):
+        if self._output_specs is not None:
+            return self._train_step_outputs(x, y, sample_weight)
         if self.optimizer.learning_rate_schedule is not None:
             # A schedule's rate is checked before the forward pass moves BatchNormalization's
             # statistics or dropout's random stream, so a bad rate changes nothing.
@@ -203,9 +229,72 @@ class Model(Layer):
         y_pred = value_of(y_pred)
         with self._interrupt_guard:  # Ctrl-C waits until every weight and slot of this step is written
             self.optimizer.apply([v.grad for v in variables], variables)
-            self._loss_tracker.update_state(value, sample_weight=len(x))
+            self._loss_tracker.update_state(value, sample_weight=num_rows(x))
             self._update_metrics(y, y_pred, sample_weight)
         return y_pred
+
+    def _train_step_outputs(self, x, y, sample_weight):
+        """One step of a model with several outputs: the sum of the weighted output losses."""
+        if self.optimizer.learning_rate_schedule is not None:
+            _ = self.optimizer.learning_rate
+        n = num_rows(x)
+        with Tape() as tape:
+            outputs = self._flat_outputs(self._call(list(x) if isinstance(x, Several) else x, True))
+            total, values = None, []
+            for spec, yt, yp, sw in zip(self._output_specs, y, outputs, _per_output(sample_weight, len(outputs))):
+                if spec.loss is None:
+                    values.append(None)
+                    continue
+                term = loss_on_tape(tape, spec.loss, yt, yp, sw)
+                values.append(np.asarray(value_of(term)))
+                if spec.weight is not None:
+                    term = ops.multiply(term, spec.weight)
+                total = term if total is None else ops.add(total, term)
+            for extra in tape.losses:
+                total = ops.add(total, extra)
+        variables = self._trainable
+        value = gradients_into_variables(tape, total, variables)
+        for variable in self._regularized:
+            value += variable.regularizer(variable.value)
+            variable.grad += variable.regularizer.gradient(variable.value)
+        outputs = [value_of(o) for o in outputs]
+        with self._interrupt_guard:
+            self.optimizer.apply([v.grad for v in variables], variables)
+            self._update_output_trackers(value, values, n, y, outputs, sample_weight)
+        return outputs
+
+    def _update_output_trackers(self, value, values, n, y, outputs, sample_weight):
+        self._loss_tracker.update_state(value, sample_weight=n)
+        for spec, v, yt, yp, sw in zip(self._output_specs, values, y, outputs,
+                                       _per_output(sample_weight, len(outputs))):
+            if v is not None:
+                spec.tracker.update_state(v, sample_weight=n)
+            for metric in spec.metrics:
+                metric.update_state(yt, yp)
+            for metric in spec.weighted_metrics:
+                metric.update_state(yt, yp, sw)
+
+    def _test_step_outputs(self, x, y, sample_weight):
+        with collecting_losses() as added:
+            outputs = self._flat_outputs(self._call(list(x) if isinstance(x, Several) else x, False))
+        value, values = 0.0, []
+        for spec, yt, yp, sw in zip(self._output_specs, y, outputs, _per_output(sample_weight, len(outputs))):
+            if spec.loss is None:
+                values.append(None)
+                continue
+            v = np.asarray(spec.loss(yt, yp, sw))
+            values.append(v)
+            value = value + (v if spec.weight is None else v * spec.weight)
+        value = value + self.regularization_loss()
+        for extra in added:
+            value = value + np.asarray(extra)
+        self._update_output_trackers(value, values, num_rows(x), y, outputs, sample_weight)
+
+    def _flat_outputs(self, outputs):
+        """The model's outputs as a list in output order."""
+        if isinstance(outputs, dict):
+            return [outputs[name] for name in self.output_names]
+        return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
 
     def _loss_on_tape(self, tape, y, y_pred, sample_weight):
         """The weighted loss of ``y_pred`` plus the losses layers added, recorded on ``tape``."""
@@ -219,12 +308,14 @@ class Model(Layer):
         return loss_value if self._loss_weight is None else loss_value * self._loss_weight
 
     def _test_step(self, x, y, sample_weight):
+        if self._output_specs is not None:
+            return self._test_step_outputs(x, y, sample_weight)
         with collecting_losses() as added:
             y_pred = self._call(x, False)
         value = self._weighted(self.loss(y, y_pred, sample_weight)) + self.regularization_loss()
         for extra in added:
             value = value + np.asarray(extra)
-        self._loss_tracker.update_state(value, sample_weight=len(x))
+        self._loss_tracker.update_state(value, sample_weight=num_rows(x))
         self._update_metrics(y, y_pred, sample_weight)
 
     def _update_metrics(self, y, y_pred, sample_weight):
@@ -295,6 +386,8 @@ class Model(Layer):
         """A loss without a hand-written gradient is run once on a recorded prediction of two
         rows: one that cannot be differentiated (it turns the prediction into a NumPy array)
         fails here, before training changes anything."""
+        if self._output_specs is not None:
+            return
         output_shape = self.output_shape if self.built else self.compute_output_shape((None,) + tuple(x_shape[1:]))
         if self.loss.has_gradient or output_shape is None or labels is None or len(labels) == 0 \
                 or any(d is None for d in output_shape[1:]):
@@ -377,7 +470,7 @@ class Model(Layer):
                                        checked=bool(validation_split), prefix="validation_data ")
         if not self.loss.has_gradient:
             first_x, first_y, _ = batches.peek()
-            self._check_differentiable_loss(first_y, tuple(first_x.shape))
+            self._check_differentiable_loss(first_y, _shape_of(first_x))
         callback_list = self._fit_callbacks(callbacks, verbose, epochs, batches.steps)
         self._ensure_built(batches.peek()[0])
         batch_logs_wanted = callback_list.wants("on_train_batch_end") or callback_list.wants("on_batch_end")
@@ -542,38 +635,49 @@ class Model(Layer):
         if is_iterator_input(x):
             adapter = self._adapter(x, None, None, batch_size, steps, need_y=False)
         else:
-            x = to_array(x, "x")
-            if x is None:
-                raise ValueError("x is required: pass the input data as an array, got None")
-            x = self.adjust_input_rank(x)
-            checks.check_batch_dimension(x)
-            if len(x) == 0:
-                raise ValueError(f"x is empty (shape {tuple(x.shape)}): expected at least one sample to predict")
-            self.check_input_shape(tuple(x.shape))
-            adapter = get_data_adapter(x, batch_size=batch_size, steps=steps)
+            adapter = get_data_adapter(self._predict_inputs(x), batch_size=batch_size, steps=steps)
         self._ensure_built(adapter.peek()[0])
         rows = getattr(adapter, "output_rows", None)  # known for arrays: one preallocated output
         callback_list = CallbackList(callbacks, model=self)
         callback_list.on_predict_begin()
-        output, parts, filled = None, [], 0
+        outputs, parts, filled, structure = None, None, 0, None
         try:
             for step, (xb, _, _) in enumerate(adapter.epoch()):
                 callback_list.on_predict_batch_begin(step)
-                batch = self._call(xb, False)
+                batch = self._call(list(xb) if isinstance(xb, Several) else xb, False)
+                structure = batch
+                leaves = flatten(batch)
                 if rows is None:
-                    parts.append(np.array(batch, dtype=np.float32))
+                    parts = parts or [[] for _ in leaves]
+                    for part, leaf in zip(parts, leaves):
+                        part.append(np.array(leaf, dtype=np.float32))
                 else:
-                    if output is None:
-                        output = np.empty((rows,) + batch.shape[1:], dtype=np.float32)
-                    output[filled:filled + len(batch)] = batch
-                filled += len(batch)
+                    if outputs is None:
+                        outputs = [np.empty((rows,) + leaf.shape[1:], dtype=np.float32) for leaf in leaves]
+                    for output, leaf in zip(outputs, leaves):
+                        output[filled:filled + len(leaf)] = leaf
+                filled += len(leaves[0])
                 callback_list.on_predict_batch_end(step, {"outputs": batch})
         finally:
             adapter.close()
         callback_list.on_predict_end()
         if rows is None:
-            return np.concatenate(parts) if parts else np.empty((0,), dtype=np.float32)
-        return output[:filled]
+            arrays = [np.concatenate(p) for p in parts] if parts else [np.empty((0,), dtype=np.float32)]
+        else:
+            arrays = [output[:filled] for output in outputs]
+        return _predicted(structure, arrays)
+
+    def _predict_inputs(self, x):
+        """``x`` converted and checked for predict (one array for a one-input model)."""
+        x = to_array(x, "x")
+        if x is None:
+            raise ValueError("x is required: pass the input data as an array, got None")
+        x = self.adjust_input_rank(x)
+        checks.check_batch_dimension(x)
+        if len(x) == 0:
+            raise ValueError(f"x is empty (shape {tuple(x.shape)}): expected at least one sample to predict")
+        self.check_input_shape(tuple(x.shape))
+        return x
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimizer step on one batch; returns the loss (and metrics) of that batch."""
@@ -581,7 +685,7 @@ class Model(Layer):
         if class_weight is not None and sample_weight is not None:
             raise ValueError("Arguments sample_weight and class_weight cannot be specified at the same time")
         x, y, sample_weight = self._check_data(x, y, sample_weight)
-        self._check_differentiable_loss(y, tuple(x.shape))
+        self._check_differentiable_loss(y, _shape_of(x))
         if class_weight is not None:
             sample_weight = _apply_class_weight(class_weight, y)
         self._ensure_built(x)
@@ -590,7 +694,7 @@ class Model(Layer):
         sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
         self._interrupt_guard.install()
         try:
-            self._train_step(as_float32(x), np.asarray(y), sw)
+            self._train_step(as_float32(x), _targets(y), sw)
         finally:
             self._interrupt_guard.uninstall()
         return _result(self._current_logs(), return_dict)
@@ -601,7 +705,7 @@ class Model(Layer):
         x, y, sample_weight = self._check_data(x, y, sample_weight)
         self._ensure_built(x)
         self.reset_metrics()
-        self._test_step(as_float32(x), np.asarray(y), sample_weight)
+        self._test_step(as_float32(x), _targets(y), sample_weight)
         return _result(self._current_logs(), return_dict)
 
     def predict_on_batch(self, x):
@@ -658,6 +762,52 @@ class Model(Layer):
         """The model's architecture as Keras's JSON (``keras.models.model_from_json`` reads it)."""
         from ..saving import to_json
         return to_json(self, **kwargs)
+
+
+def _predicted(structure, arrays):
+    """predict's result: one array, a list in output order, or a dict with sorted keys (Keras)."""
+    if isinstance(structure, dict):
+        return dict(sorted(zip(structure, arrays)))
+    if isinstance(structure, (list, tuple)) and len(arrays) > 1:
+        return list(arrays)
+    return arrays[0]
+
+
+def _shape_of(x):
+    return tuple(x[0].shape) if isinstance(x, Several) else tuple(x.shape)
+
+
+def _targets(y):
+    if isinstance(y, Several):
+        return Several(None if v is None else np.asarray(v) for v in y)
+    return np.asarray(y)
+
+
+def _per_output(sample_weight, count):
+    """Each output's sample weights: one array for all outputs, or one per output."""
+    if isinstance(sample_weight, (list, tuple)):
+        return list(sample_weight)
+    return [sample_weight] * count
+
+
+def _single_output_arguments(names, loss, loss_weights, metrics, weighted_metrics):
+    """compile's arguments for a one-output model, where a list of one or a dict keyed by the
+    output's name may stand for the value itself (as Keras accepts)."""
+    def unwrap(value, argument, allow_flat_list):
+        if isinstance(value, dict) and names:
+            unknown = [k for k in value if k not in names]
+            if unknown:
+                raise ValueError(f"{argument} has keys {unknown}; the model's only output is {names[0]!r}")
+            return value.get(names[0])
+        if isinstance(value, dict):
+            raise ValueError(f"{argument} as a dict applies to models with named outputs (functional "
+                             f"models); got {value!r}")
+        if not allow_flat_list and isinstance(value, (list, tuple)) and len(value) == 1:
+            return value[0]
+        return value
+    return (unwrap(loss, "loss", False), loss_weights if not isinstance(loss_weights, dict)
+            else unwrap(loss_weights, "loss_weights", False), unwrap(metrics, "metrics", True),
+            unwrap(weighted_metrics, "weighted_metrics", True))
 
 
 def _functional_arguments(args, kwargs):
