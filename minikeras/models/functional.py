@@ -13,6 +13,7 @@ from ..layers.input_layer import InputLayer
 from ..layers.layer import DTYPE_POLICY_CONFIG, Layer
 from ..tape import Tracer
 from . import validation
+from .data_adapter import Several, num_rows, to_array
 from .graph import check_tensors, map_graph
 from .model import Model
 
@@ -198,7 +199,128 @@ class Functional(Model):
     def build_for(self, input_shape):
         return self.output_shape
 
-    # -- data checks the training loop calls (one input, one output for now) ---------------------
+    # -- data checks the training loop calls ------------------------------------------------------
+    def _compile_output_names(self):
+        return self.output_names
+
+    def _several(self):
+        return len(self._inputs) > 1 or len(self._outputs) > 1
+
+    def _check_data(self, x, y, sample_weight, need_y=True, prefix=""):
+        """Convert and check the data: with several inputs or outputs, ``x``, ``y`` and
+        ``sample_weight`` become one array per input/output (a list in the model's order; a dict
+        is matched by names), each checked as a single model's data is."""
+        if not self._several():
+            return super()._check_data(_only(x, self.input_names, "x", prefix),
+                                       _only(y, self.output_names, "y", prefix),
+                                       _only(sample_weight, self.output_names, "sample_weight", prefix),
+                                       need_y, prefix)
+        xs = self._inputs_of(x, prefix + "x")
+        ys = self._per_output(y, prefix + "y")
+        if need_y and ys is None:
+            raise ValueError(f"{prefix}y is required to train or evaluate: pass the targets as a list (one "
+                             f"array per output {self.output_names}) or a dict keyed by output name, got None")
+        sws = sample_weight
+        if isinstance(sample_weight, (list, tuple, dict)):
+            sws = self._per_output(sample_weight, prefix + "sample_weight")
+        elif sample_weight is not None:
+            sws = to_array(sample_weight, prefix + "sample_weight")
+        n = num_rows(xs)
+        for name, array in _named_arrays(xs, self.input_names, prefix + "x") + \
+                _named_arrays(ys, self.output_names, prefix + "y") + \
+                (_named_arrays(sws, self.output_names, prefix + "sample_weight") if isinstance(sws, Several)
+                 else [(prefix + "sample_weight", sws)] if sws is not None else []):
+            if array is None:
+                continue
+            if len(array.shape) == 0 or len(array) != n:
+                raise ValueError(f"{name} must have one entry per sample: the inputs have {n} samples, "
+                                 f"{name} has {'none (a scalar)' if len(array.shape) == 0 else len(array)}")
+            validation.check_finite(array, name)
+        if ys is not None:
+            self._check_output_targets(ys, sws, prefix)
+        return xs, ys, sws
+
+    def _inputs_of(self, x, argument):
+        """``x`` as one checked array per model input (Several)."""
+        if x is None:
+            raise ValueError(f"{argument} is required: pass one array per input {self.input_names} (a list, or "
+                             "a dict keyed by input name), got None")
+        if isinstance(x, dict):
+            names = list(self._input_structure) if isinstance(self._input_structure, dict) else self.input_names
+            missing = [n for n in names if n not in x]
+            if missing:
+                raise ValueError(f"{argument} is a dict with keys {list(x)}, but the model's inputs are {names}: "
+                                 f"missing {missing}")
+            arrays = [x[n] for n in names]
+        elif isinstance(x, (list, tuple)):
+            if len(x) != len(self._inputs):
+                raise ValueError(f"{argument} must hold one array per model input {self.input_names} "
+                                 f"({len(self._inputs)}), got a {type(x).__name__} of {len(x)}")
+            arrays = list(x)
+        elif len(self._inputs) == 1:
+            arrays = [x]
+        else:
+            raise ValueError(f"{argument}: the model has {len(self._inputs)} inputs {self.input_names}; pass a "
+                             f"list of arrays or a dict keyed by input name, got one {type(x).__name__}")
+        checked = Several()
+        for array, tensor, name in zip(arrays, self._inputs, self.input_names):
+            label = f"{argument}[{name!r}]" if len(self._inputs) > 1 else argument
+            array = to_array(array, label)
+            if array is None:
+                raise ValueError(f"{label} is required, got None")
+            validation.check_batch_dimension(array, label)
+            array = adjust_rank(array, tensor.shape) if isinstance(array, np.ndarray) else array
+            validation.check_input_shape(tuple(array.shape), tensor.shape, self.name, label)
+            checked.append(array)
+        if num_rows(checked) == 0:
+            raise ValueError(f"{argument} is empty: expected at least one sample")
+        return checked
+
+    def _per_output(self, y, argument):
+        """``y`` (or per-output sample weights) as one array per output (Several), or None."""
+        names = self.output_names
+        if y is None:
+            return None
+        if isinstance(y, dict):
+            unknown = [k for k in y if k not in names]
+            if unknown:
+                raise ValueError(f"{argument} has keys {unknown}, which are not outputs of the model {names}")
+            values = [y.get(n) for n in names]
+        elif isinstance(y, (list, tuple)):
+            if len(y) != len(names):
+                raise ValueError(f"{argument} must hold one array per model output {names} ({len(names)}), got "
+                                 f"a {type(y).__name__} of {len(y)}")
+            values = list(y)
+        elif len(names) == 1:
+            values = [y]
+        else:
+            raise ValueError(f"{argument}: the model has {len(names)} outputs {names}; pass a list of arrays or a "
+                             f"dict keyed by output name, got one {type(y).__name__}")
+        return Several(None if v is None else to_array(v, f"{argument}[{n!r}]") for v, n in zip(values, names))
+
+    def _check_output_targets(self, ys, sws, prefix):
+        specs = self._output_specs
+        if specs is None:
+            return
+        for spec, yt, shape, sw in zip(specs, ys, _shapes_list(self.output_shape), _per_output_list(sws, len(specs))):
+            if spec.loss is not None and yt is None:
+                raise ValueError(f"{prefix}y has no targets for the output {spec.name!r}, which has a loss")
+            if yt is None or spec.loss is None:
+                continue
+            try:
+                spec.loss.check_targets(np.asarray(yt), (len(yt),) + tuple(shape[1:]))
+            except ValueError as error:
+                raise ValueError(f"{prefix}y[{spec.name!r}]: {error}") from None
+
+    def _ensure_built(self, x):
+        if not self._several():
+            super()._ensure_built(x)
+
+    def _predict_inputs(self, x):
+        if not self._several():
+            return super()._predict_inputs(_only(x, self.input_names, "x", ""))
+        return self._inputs_of(x, "x")
+
     def check_input_shape(self, shape, argument="x"):
         if len(self._inputs) == 1:
             validation.check_input_shape(shape, self._inputs[0].shape, self.name, argument)
@@ -226,6 +348,35 @@ class Functional(Model):
     def from_config(cls, config, custom_objects=None):
         from ..saving.functional_config import functional_from_config
         return functional_from_config(config, custom_objects, cls=cls)
+
+
+def _only(value, names, argument, prefix):
+    """The one array of a one-input (one-output) model given as itself, a list of one or a dict
+    keyed by its name."""
+    if isinstance(value, dict):
+        if list(value) != list(names):
+            raise ValueError(f"{prefix}{argument} is a dict with keys {list(value)}; the model's only "
+                             f"{'input' if argument == 'x' else 'output'} is {names[0]!r}")
+        return value[names[0]]
+    if isinstance(value, (list, tuple)) and len(value) == 1 and hasattr(value[0], "shape"):
+        return value[0]
+    return value
+
+
+def _named_arrays(several, names, argument):
+    if several is None:
+        return []
+    return [(f"{argument}[{n!r}]", a) for n, a in zip(names, several)]
+
+
+def _shapes_list(shape):
+    if isinstance(shape, dict):
+        return list(shape.values())
+    return shape if isinstance(shape, list) else [shape]
+
+
+def _per_output_list(sws, count):
+    return list(sws) if isinstance(sws, Several) else [sws] * count
 
 
 def adjust_rank(x, expected):

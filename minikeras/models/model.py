@@ -167,6 +167,12 @@ class Model(Layer):
 
     @property
     def metrics_names(self):
+        if self._output_specs is not None:
+            # Keras 3: the loss, the compiled metrics as one entry, then each output's loss
+            names = ["loss"]
+            if any(spec.metrics or spec.weighted_metrics for spec in self._output_specs):
+                names.append("compile_metrics")
+            return names + [spec.tracker.name for spec in self._output_specs if spec.loss is not None]
         return [m.name for m in self.metrics]
 
     def reset_metrics(self):
@@ -386,7 +392,7 @@ class Model(Layer):
         """A loss without a hand-written gradient is run once on a recorded prediction of two
         rows: one that cannot be differentiated (it turns the prediction into a NumPy array)
         fails here, before training changes anything."""
-        if self._output_specs is not None:
+        if self._output_specs is not None or self.loss is None:
             return
         output_shape = self.output_shape if self.built else self.compute_output_shape((None,) + tuple(x_shape[1:]))
         if self.loss.has_gradient or output_shape is None or labels is None or len(labels) == 0 \
@@ -468,7 +474,7 @@ class Model(Layer):
             val_x, val_y, val_sw = _unpack_validation(validation_data)
             validation = self._adapter(val_x, val_y, val_sw, validation_batch_size or batch_size, validation_steps,
                                        checked=bool(validation_split), prefix="validation_data ")
-        if not self.loss.has_gradient:
+        if self.loss is not None and not self.loss.has_gradient:
             first_x, first_y, _ = batches.peek()
             self._check_differentiable_loss(first_y, _shape_of(first_x))
         callback_list = self._fit_callbacks(callbacks, verbose, epochs, batches.steps)
