@@ -1,7 +1,7 @@
 """``keras.ops.linalg`` (so far ``norm``, also ``keras.ops.norm``)."""
 import numpy as np
 
-from .numpy import (abs, cast, count_nonzero, max, min, ndim, power, shape, sqrt, square,
+from .numpy import (abs, cast, count_nonzero, expand_dims, max, min, ndim, power, shape, sqrt, square,
                     squeeze, sum)
 
 __all__ = ["norm"]
@@ -38,8 +38,8 @@ def _vector_norm(x, ord, axis, keepdims):
     if ord == -np.inf:
         return min(abs(x), axis=axis, keepdims=keepdims)
     if ord == 0:
-        return cast(count_nonzero(x, axis=axis) if not keepdims else
-                    np.expand_dims(count_nonzero(x, axis=axis), axis), x.dtype)
+        count = count_nonzero(x, axis=axis)
+        return cast(expand_dims(count, axis) if keepdims else count, x.dtype)
     if isinstance(ord, str):
         raise ValueError(f"norm: ord={ord!r} is a matrix norm, but axis={axis} names one axis")
     return power(sum(power(abs(x), ord), axis=axis, keepdims=keepdims), 1.0 / ord)

@@ -9,8 +9,9 @@ import numpy as np
 from .. import activations as _activations
 from ..backend import epsilon as _epsilon
 from .core import as_array, constant, differentiable
-from .numpy import (_keep_float, add, clip, divide, log, maximum, mean, minimum, multiply, negative, reshape,
-                    rsqrt, shape, square, subtract, sum, var)
+from .numpy import (_keep_float, add, cast, clip, divide, log, maximum, mean, minimum, multiply, negative,
+                    reshape, rsqrt, shape, square, squeeze, subtract, sum, var)
+from .numpy import max as _max
 
 __all__ = ["relu", "relu6", "sigmoid", "softplus", "softsign", "silu", "swish", "log_sigmoid", "leaky_relu",
            "hard_sigmoid", "hard_silu", "hard_swish", "elu", "selu", "gelu", "celu", "glu", "hard_tanh",
@@ -227,7 +228,7 @@ def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwa
     if num_classes is None:
         raise ValueError("multi_hot: num_classes is required")
     reduction_axis = 1 if len(shape(inputs)) > 1 else 0
-    return np.max(one_hot(inputs, num_classes, axis=axis, dtype=dtype), axis=reduction_axis)
+    return _max(one_hot(inputs, num_classes, axis=axis, dtype=dtype), axis=reduction_axis)
 
 
 def moments(x, axes, keepdims=False, synchronized=False):
@@ -290,18 +291,16 @@ def _log_probabilities(output, from_logits, axis):
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """``categorical_crossentropy`` with integer class indices as the target (a trailing axis of
     1 on the target is dropped)."""
-    from ..tape import value_of
-    target = np.asarray(value_of(target)).astype(np.int32)
-    if target.ndim == len(shape(output)) and target.shape[-1] == 1:
-        target = np.squeeze(target, axis=-1)
+    if len(shape(target)) == len(shape(output)) and shape(target)[-1] == 1:
+        target = squeeze(target, axis=-1)
     if len(shape(output)) < 1:
         raise ValueError(f"sparse_categorical_crossentropy: output must have at least one axis, got shape "
                          f"{shape(output)}")
-    if target.shape != tuple(shape(output)[:-1]):
+    if tuple(shape(target)) != tuple(shape(output)[:-1]):
         raise ValueError("sparse_categorical_crossentropy: target and output must have the same shape up to "
-                         f"output's last axis, got target of shape {target.shape} and output of shape "
+                         f"output's last axis, got target of shape {tuple(shape(target))} and output of shape "
                          f"{shape(output)}")
-    labels = one_hot(target, shape(output)[axis], axis=axis)
+    labels = one_hot(cast(target, "int32"), shape(output)[axis], axis=axis)
     return negative(sum(multiply(labels, _log_probabilities(output, from_logits, axis)), axis=axis))
 
 

@@ -380,7 +380,7 @@ def _explicit_ellipsis(parts, out, operands):
     return [spell(p, n) for p, n in zip(parts, counts)], spell(out, len(letters))
 
 
-def _einsum_vjp(g, out, subscripts, *operands):
+def _einsum_vjp(g, out, subscripts, *operands, **kwargs):
     # d out / d operand_i: the same contraction with g in the output's place and operand i's
     # subscripts as the result; letters summed only inside operand i are broadcast back.
     parts, out_tokens = _parse_einsum(subscripts, operands)
@@ -403,10 +403,10 @@ def _einsum_vjp(g, out, subscripts, *operands):
 
 
 @differentiable(_einsum_vjp)
-def einsum(subscripts, *operands):
-    """Einstein summation over ``operands`` (as np.einsum)."""
+def einsum(subscripts, *operands, **kwargs):
+    """Einstein summation over ``operands`` (as np.einsum; ``kwargs`` such as ``optimize`` go to it)."""
     arrays = [as_array(o) for o in operands]
-    out = np.einsum(subscripts, *arrays)
+    out = np.einsum(subscripts, *arrays, **kwargs)
     if any(a.dtype == np.float64 for a in arrays) or out.dtype != np.float64:
         return out
     return out.astype(np.float32)

@@ -275,3 +275,25 @@ def test_public_surface():
     from minikeras.ops import linalg, nn, numpy  # noqa: F401  (importable as modules, as in Keras)
     assert keras.ops.nn.softmax is ops.softmax and keras.ops.numpy.matmul is ops.matmul
     assert keras.ops.linalg.norm is ops.norm
+
+
+def test_numpy_ufuncs_on_recorded_values_route_to_ops():
+    with GradientTape() as tape:
+        x = tape.watch(a)
+        y = ops.sum(np.sin(x) * np.cosh(x) + np.remainder(x, 0.7) + np.true_divide(x, 2.0))
+    np.testing.assert_allclose(tape.gradient(y, x), np.cos(a) * np.cosh(a) + np.sin(a) * np.sinh(a) + 1.5)
+    with GradientTape() as tape:
+        x = tape.watch(a)
+        with pytest.raises(TypeError, match="np.positive on a recorded value would lose its gradient"):
+            np.positive(x)
+
+
+def test_variables_are_watched_by_ops():
+    from minikeras.variable import Variable
+    kernel = Variable(np.full((4, 2), 0.5), "kernel")
+    frozen = Variable(np.ones(2), "frozen", trainable=False)
+    with GradientTape() as tape:
+        y = ops.sum(ops.add(ops.matmul(a, kernel), frozen) ** 2)
+    grad_kernel, grad_frozen = tape.gradient(y, [kernel, frozen])
+    np.testing.assert_allclose(grad_kernel, a.T @ (2 * (a @ kernel.value + 1)), rtol=1e-6)
+    assert grad_frozen is None

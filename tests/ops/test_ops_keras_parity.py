@@ -1,6 +1,7 @@
 """keras.ops results equal real Keras's (3.15.1, JAX backend) on the same inputs: values,
 shapes and dtypes, for every op (tests/fixtures/keras_ops_reference.npz, made by
 tests/fixtures/make_keras_ops_reference.py)."""
+import inspect
 import json
 import os
 
@@ -90,3 +91,13 @@ def test_every_op_exists_in_keras_under_the_same_name():
     # the fixture ran each name through keras.ops, so a name there is a Keras name
     names = {c["name"] for c in SPEC["cases"]}
     assert set(ops.__all__) - NOT_IN_KERAS_OPS <= names
+
+
+def _signature(function):
+    return [[p.name, p.kind.name, None if p.default is p.empty else repr(p.default)]
+            for p in inspect.signature(function).parameters.values()]
+
+
+@pytest.mark.parametrize("name", sorted(SPEC["signatures"]))
+def test_argument_names_and_defaults_are_keras(name):
+    assert _signature(getattr(ops, name)) == SPEC["signatures"][name]
