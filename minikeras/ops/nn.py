@@ -17,7 +17,8 @@ __all__ = ["relu", "relu6", "sigmoid", "softplus", "softsign", "silu", "swish", 
            "hard_sigmoid", "hard_silu", "hard_swish", "elu", "selu", "gelu", "celu", "glu", "hard_tanh",
            "hard_shrink", "soft_shrink", "tanh_shrink", "sparse_plus", "sparse_sigmoid", "squareplus",
            "sparsemax", "threshold", "softmax", "log_softmax", "one_hot", "multi_hot", "moments",
-           "normalize", "batch_normalization", "categorical_crossentropy",
+           "normalize", "batch_normalization", "layer_normalization", "rms_normalization",
+           "dot_product_attention", "categorical_crossentropy",
            "sparse_categorical_crossentropy", "binary_crossentropy"]
 
 
@@ -267,6 +268,76 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     if offset is not None:
         out = add(out, along(offset))
     return out
+
+
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwargs):
+    """(x - mean) / sqrt(variance + epsilon) * gamma + beta, the statistics over ``axis``
+    (an int or a list), as Keras's ``ops.layer_normalization``."""
+    if kwargs.get("rms_scaling"):
+        return rms_normalization(x, gamma, axis=axis, epsilon=epsilon)
+    epsilon = _epsilon() if epsilon is None else epsilon
+    axes = sorted([axis] if isinstance(axis, int) else list(axis))
+    rank = len(shape(x))
+    broadcast = [1] * rank
+    for a in axes:
+        broadcast[a] = shape(x)[a]
+
+    def along(v):
+        return reshape(v, broadcast) if v is not None and len(shape(v)) != rank and axes != [rank - 1] else v
+    mu, variance = moments(x, axes=axes, keepdims=True)
+    inverse = rsqrt(add(variance, epsilon))
+    if gamma is not None:
+        inverse = multiply(inverse, along(gamma))
+    shift = negative(multiply(mu, inverse))
+    if beta is not None:
+        shift = add(shift, along(beta))
+    return add(multiply(x, inverse), shift)
+
+
+def rms_normalization(x, scale=None, axis=-1, epsilon=None):
+    """x / sqrt(mean(x**2) + epsilon) * scale, over ``axis``."""
+    epsilon = _epsilon() if epsilon is None else epsilon
+    if len(shape(x)) == 0:
+        x = reshape(x, (1,))
+    axis = sorted(axis) if isinstance(axis, (list, tuple)) else axis
+    out = multiply(x, rsqrt(add(mean(square(x), axis=axis, keepdims=True), epsilon)))
+    return out if scale is None else multiply(out, scale)
+
+
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,
+                          flash_attention=None, attn_logits_soft_cap=None):
+    """softmax(query . key / sqrt(H) + bias, masked) . value for inputs shaped (batch, time,
+    heads, head_dim); key/value may have fewer heads, shared by groups of query heads."""
+    from .numpy import einsum, repeat, tanh, where
+    if flash_attention:
+        raise ValueError("dot_product_attention: flash_attention needs a GPU kernel; pass None or False")
+    if len(shape(query)) != 4 or len(shape(key)) != 4 or len(shape(value)) != 4:
+        raise ValueError("dot_product_attention: query, key and value must be 4-D (batch, time, heads, "
+                         f"head_dim), got shapes {shape(query)}, {shape(key)}, {shape(value)}")
+    heads, kv_heads = shape(query)[2], shape(key)[2]
+    if heads != kv_heads:
+        if heads % kv_heads:
+            raise ValueError(f"dot_product_attention: query's {heads} heads are not a multiple of key's {kv_heads}")
+        key, value = repeat(key, heads // kv_heads, axis=2), repeat(value, heads // kv_heads, axis=2)
+    scale = 1.0 / float(np.sqrt(shape(query)[-1])) if scale is None else scale
+    logits = multiply(einsum("BTNH,BSNH->BNTS", query, key), scale)
+    if attn_logits_soft_cap is not None:
+        logits = multiply(tanh(divide(logits, attn_logits_soft_cap)), attn_logits_soft_cap)
+    if bias is not None:
+        logits = add(logits, bias)
+    keep = None if mask is None else np.asarray(_plain_value(mask)).astype(bool)
+    if is_causal:
+        t, s = shape(query)[1], shape(key)[1]
+        causal = np.tril(np.ones((t, s), bool))
+        keep = causal if keep is None else keep & causal
+    if keep is not None:
+        logits = where(keep, logits, float(np.finfo(np.float32).min) * 0.7)
+    return einsum("BNTS,BSNH->BTNH", softmax(logits, axis=-1), value)
+
+
+def _plain_value(x):
+    from ..tape import value_of
+    return value_of(x)
 
 
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):

@@ -22,15 +22,20 @@ def _keep_float(x):
     return x if x.dtype.kind == "f" else x.astype(np.float32)
 
 
-def _is_float64(x):
-    return getattr(x, "dtype", None) == np.float64 and not isinstance(x, float)
+def _is_array_of(x, dtype):
+    # NumPy scalars (a full reduction's result) are typed; Python numbers are "weak"
+    return getattr(x, "dtype", None) == dtype
 
 
 def _weak(out, x1, x2):
-    """``out`` as float32 where NumPy widened to float64 only because of an integer array
-    meeting a Python float (Keras keeps float32 unless an input was float64)."""
-    if getattr(out, "dtype", None) == np.float64 and not (_is_float64(x1) or _is_float64(x2)):
+    """``out`` as Keras types it where NumPy widened only because of a Python number: an
+    integer array with a Python float stays float32, Python ints alone give int32 (Keras keeps
+    64 bits only when an input array had them)."""
+    kind = getattr(out, "dtype", None)
+    if kind == np.float64 and not (_is_array_of(x1, np.float64) or _is_array_of(x2, np.float64)):
         return out.astype(np.float32)
+    if kind == np.int64 and not (_is_array_of(x1, np.int64) or _is_array_of(x2, np.int64)):
+        return out.astype(np.int32)
     return out
 
 
@@ -935,7 +940,7 @@ def sort(x, axis=-1):
                                          else None, None))
 def cast(x, dtype):
     """``x`` converted to ``dtype``."""
-    return as_array(x).astype(_dtype(dtype))
+    return np.asarray(as_array(x)).astype(_dtype(dtype))
 
 
 def _dtype(dtype):
@@ -947,6 +952,149 @@ def stop_gradient(variable):
     """``variable``'s value, through which no gradient flows (Keras: ``keras.ops.stop_gradient``)."""
     # a view: the same values under a new identity, so a watched array does not stay watched
     return variable.view() if isinstance(variable, np.ndarray) else variable
+
+
+@differentiable(lambda g, out, x: (np.zeros_like(g),))
+def trunc(x):
+    """x rounded towards zero (integers stay integers)."""
+    return np.trunc(as_array(x)) if as_array(x).dtype.kind == "f" else as_array(x).copy()
+
+
+@differentiable(lambda g, out, x, nan=0.0, posinf=None, neginf=None: (g * np.isfinite(x),))
+def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+    """``x`` with NaN, +inf and -inf replaced (by 0 and the dtype's largest and smallest values
+    unless given); the gradient passes only where x was finite."""
+    return np.nan_to_num(as_array(x), nan=nan, posinf=posinf, neginf=neginf)
+
+
+@differentiable(lambda g, out, x1, x2: (g * x1 / np.where(out == 0, 1, out), g * x2 / np.where(out == 0, 1, out)))
+def hypot(x1, x2):
+    """sqrt(x1**2 + x2**2), without overflow."""
+    return _weak(np.hypot(_keep_float(x1), _keep_float(x2)), x1, x2)
+
+
+def deg2rad(x):
+    """Degrees to radians."""
+    return multiply(_keep_float_op(x), np.pi / 180)
+
+
+def rad2deg(x):
+    """Radians to degrees."""
+    return multiply(_keep_float_op(x), 180 / np.pi)
+
+
+def _keep_float_op(x):
+    return x if np.dtype(_dtype_of(x)).kind == "f" else cast(x, "float32")
+
+
+def _dtype_of(x):
+    return x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype
+
+
+def inner(x1, x2):
+    """The sum of products over the last axes of x1 and x2 (a product for scalars)."""
+    if ndim(x1) == 0 or ndim(x2) == 0:
+        return multiply(x1, x2)
+    return tensordot(x1, x2, axes=([-1], [-1]))
+
+
+def vdot(x1, x2):
+    """The dot product of the flattened x1 and x2."""
+    return sum(multiply(ravel(x1), ravel(x2)))
+
+
+def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """The cross product of 3-vectors along the given axes (``axis`` sets all three)."""
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = moveaxis(x1, axisa, -1), moveaxis(x2, axisb, -1)
+    if shape(a)[-1] != 3 or shape(b)[-1] != 3:
+        raise ValueError(f"cross: x1 of shape {shape(x1)} and x2 of shape {shape(x2)} need 3 values along "
+                         f"axisa={axisa} and axisb={axisb}")
+    ax, ay, az = (getitem(a, (Ellipsis, i)) for i in range(3))
+    bx, by, bz = (getitem(b, (Ellipsis, i)) for i in range(3))
+    c = stack([subtract(multiply(ay, bz), multiply(az, by)), subtract(multiply(az, bx), multiply(ax, bz)),
+               subtract(multiply(ax, by), multiply(ay, bx))], axis=-1)
+    return moveaxis(c, -1, axisc)
+
+
+def ptp(x, axis=None, keepdims=False):
+    """max - min over ``axis``."""
+    return subtract(max(x, axis=axis, keepdims=keepdims), min(x, axis=axis, keepdims=keepdims))
+
+
+def quantile(x, q, axis=None, method="linear", keepdims=False):
+    """The ``q``-th quantiles (q in [0, 1], a number or an array) over ``axis`` (as np.quantile;
+    ``method`` one of linear, lower, higher, midpoint, nearest). Differentiable through the
+    sorted values it interpolates."""
+    methods = ("linear", "lower", "higher", "midpoint", "nearest")
+    if method not in methods:
+        raise ValueError(f"quantile: method must be one of {methods}, got method={method!r}")
+    x = _keep_float_op(x)
+    rank = ndim(x)
+    data = ravel(x) if axis is None else x
+    axes = (0,) if axis is None else _axes(axis, rank)
+    if len(axes) > 1:  # several axes: gather them last, then flatten them into one
+        kept = [a for a in range(rank) if a not in axes]
+        data = transpose(data, kept + list(axes))
+        data = reshape(data, [shape(data)[i] for i in range(len(kept))] + [-1])
+        along = len(kept)
+    else:
+        along = axes[0]
+    ordered = sort(data, axis=along)
+    n = shape(ordered)[along]
+    q_values = np.asarray(_value(q), np.float64)
+    position = q_values * (n - 1)
+    low, high = np.floor(position).astype(np.intp), np.ceil(position).astype(np.intp)
+    if method == "lower":
+        high = low
+    elif method == "higher":
+        low = high
+    elif method == "nearest":
+        low = high = np.round(position).astype(np.intp)
+    fraction = 0.5 if method == "midpoint" else (position - np.floor(position))
+    fraction = np.asarray(fraction, _dtype_of(ordered)) if method in ("linear", "midpoint") else \
+        np.zeros(q_values.shape, _dtype_of(ordered))
+    below, above = take(ordered, low, axis=along), take(ordered, high, axis=along)
+    result = add(below, multiply(subtract(above, below), _align(fraction, q_values.ndim, along, ndim(below))))
+    if q_values.ndim:  # the quantiles' axes first, as NumPy
+        result = moveaxis(result, list(range(along, along + q_values.ndim)), list(range(q_values.ndim)))
+    if keepdims:
+        lead = q_values.ndim
+        for a in sorted(axes if axis is not None else range(rank)):
+            result = expand_dims(result, lead + a)
+    return result
+
+
+def _align(fraction, q_ndim, along, rank):
+    """``fraction`` (shaped like q) broadcastable against a take result whose q axes sit at ``along``."""
+    return np.reshape(fraction, (1,) * along + np.shape(fraction) + (1,) * (rank - along - q_ndim))
+
+
+def median(x, axis=None, keepdims=False):
+    """The median over ``axis`` (the mean of the two middle values for an even count)."""
+    return quantile(x, 0.5, axis=axis, keepdims=keepdims)
+
+
+@differentiable(lambda g, out, x: (g,))
+def real(x):
+    """The real part (x itself for real arrays)."""
+    return np.real(as_array(x)).copy()
+
+
+@differentiable(lambda g, out, x: (np.zeros_like(g),))
+def imag(x):
+    """The imaginary part (zeros for real arrays)."""
+    return np.imag(as_array(x)).copy()
+
+
+@differentiable(lambda g, out, x: (g,))
+def conjugate(x):
+    """The complex conjugate (x itself for real arrays)."""
+    return np.conjugate(as_array(x))
+
+
+conj = conjugate
 
 
 # -- without gradients ----------------------------------------------------------------------
@@ -1114,6 +1262,72 @@ def any(x, axis=None, keepdims=False):
 def count_nonzero(x, axis=None):
     """The number of non-zero values along ``axis`` (int32)."""
     return np.asarray(np.count_nonzero(x, axis=_tuple(axis))).astype(np.int32)
+
+
+@constant
+def isclose(x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Where |x1 - x2| <= atol + rtol * |x2|."""
+    return np.isclose(x1, x2, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+@constant
+def allclose(x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether ``isclose`` holds everywhere (a bool array of shape ())."""
+    return np.asarray(np.allclose(x1, x2, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
+    """``base`` to the powers ``linspace(start, stop, num)`` (float32 unless given)."""
+    return np.logspace(start, stop, num, endpoint=endpoint, base=base, axis=axis).astype(_floatx(dtype))
+
+
+def empty(shape, dtype=None):
+    """An array of ``shape`` (zeros here: NumPy's uninitialized memory is never handed out)."""
+    return zeros(shape, dtype)
+
+
+@constant
+def empty_like(x, dtype=None):
+    """An array shaped like ``x`` (zeros)."""
+    return np.zeros_like(x, dtype=dtype)
+
+
+@constant
+def bincount(x, weights=None, minlength=0, sparse=False):
+    """How often each non-negative integer occurs in ``x`` (weighted sums with ``weights``);
+    a 2-D ``x`` counts each row."""
+    x = np.asarray(x).astype(np.intp)
+    length = builtins.max(int(x.max()) + 1 if x.size else 0, minlength)
+    if x.ndim == 2:
+        rows = np.repeat(np.arange(x.shape[0]), x.shape[1])
+        out = np.zeros((x.shape[0], length), np.float32 if weights is not None else np.int32)
+        np.add.at(out, (rows, x.reshape(-1)), 1 if weights is None else np.asarray(weights).reshape(-1))
+        return out.astype(np.asarray(weights).dtype) if weights is not None else out
+    out = np.bincount(x, weights=weights, minlength=length)
+    return out.astype(np.int32) if weights is None else out.astype(np.asarray(weights).dtype)
+
+
+@constant
+def searchsorted(sorted_sequence, values, side="left"):
+    """The indices where ``values`` would be inserted to keep ``sorted_sequence`` sorted (int32)."""
+    return np.searchsorted(sorted_sequence, values, side=side).astype(np.int32)
+
+
+@constant
+def digitize(x, bins):
+    """The index of the bin each value falls in (int32)."""
+    return np.digitize(x, bins).astype(np.int32)
+
+
+@constant
+def argpartition(x, kth, axis=-1):
+    """Indices that put the ``kth`` value in its sorted place, smaller ones before it (int32)."""
+    return np.argpartition(x, kth, axis=axis).astype(np.int32)
+
+
+def unravel_index(indices, shape):
+    """Flat indices as a tuple of coordinate arrays for ``shape`` (int32)."""
+    return tuple(i.astype(np.int32) for i in np.unravel_index(np.asarray(_value(indices)), tuple(shape)))
 
 
 def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):

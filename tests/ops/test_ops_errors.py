@@ -43,6 +43,15 @@ CASES = [
     (lambda: ops.pad(np.ones(3), 1, mode="reflect", constant_values=2.0), "pad: constant_values=2.0 only applies to mode='constant'"),
     (lambda: ops.diag(np.ones((2, 2, 2))), "diag: x of shape (2, 2, 2) must be 1-D or 2-D"),
     (lambda: ops.meshgrid(np.ones(2), indexing="xx"), "meshgrid: indexing must be 'xy' or 'ij'"),
+    (lambda: ops.unstack(np.ones((2, 3)), num=3), "unstack: num=3 but x of shape (2, 3) has 2 along axis=0"),
+    (lambda: ops.cross(np.ones((2, 3)), np.ones((2, 2))), "cross: x1 of shape (2, 3) and x2 of shape (2, 2) need 3 values"),
+    (lambda: ops.quantile(np.ones(3), 0.5, method="cubic"), "quantile: method must be one of"),
+    (lambda: ops.scatter_update(np.ones(3), [[0]], [1.0], reduction="max"), "scatter_update: reduction must be None or 'add'"),
+    (lambda: ops.dot_product_attention(np.ones((2, 3, 4)), np.ones((2, 3, 4)), np.ones((2, 3, 4))),
+     "dot_product_attention: query, key and value must be 4-D (batch, time, heads, head_dim), got shapes (2, 3, 4)"),
+    (lambda: ops.dot_product_attention(np.ones((1, 2, 3, 4)), np.ones((1, 2, 2, 4)), np.ones((1, 2, 2, 4))),
+     "dot_product_attention: query's 3 heads are not a multiple of key's 2"),
+    (lambda: ops.take_along_axis(np.ones((2, 3)), np.zeros((2, 2, 2), int), axis=1), "take_along_axis: x of shape (2, 3), indices of shape (2, 2, 2)"),
 ]
 
 

@@ -194,6 +194,57 @@ cases("binary_crossentropy", C(ops.binary_crossentropy, rates, probs * 0.9),
       C(lambda t, p: ops.binary_crossentropy(t, p, from_logits=True), rates, a * 3))
 cases("segment_sum", C(lambda x: ops.segment_sum(x, np.array([0, 0, 2])), a),
       C(lambda x: ops.segment_sum(x, np.array([1, 3, 1]), num_segments=4), t3[:, :, 0].T))
+cases("trunc", C(ops.trunc, a * 3))
+cases("nan_to_num", C(ops.nan_to_num, a), C(lambda x: ops.nan_to_num(x, nan=1.0, posinf=9.0), a))
+cases("hypot", C(ops.hypot, a, b), C(ops.hypot, col, row))
+cases("deg2rad", C(ops.deg2rad, a))
+cases("rad2deg", C(ops.rad2deg, a))
+cases("inner", C(ops.inner, a, b), C(ops.inner, v, v), C(ops.inner, s, a), C(ops.inner, t3, b))
+cases("vdot", C(ops.vdot, a, b))
+cases("cross", C(ops.cross, R.normal(size=(4, 3)), R.normal(size=(4, 3))),
+      C(lambda x, y: ops.cross(x, y, axisa=0), R.normal(size=(3, 4)), R.normal(size=(4, 3))),
+      C(lambda x, y: ops.cross(x, y, axis=0), R.normal(size=(3, 2)), R.normal(size=(3, 1))))
+cases("ptp", C(ops.ptp, a), C(lambda x: ops.ptp(x, axis=1, keepdims=True), t3))
+cases("quantile", C(lambda x: ops.quantile(x, 0.3, axis=1), t3), C(lambda x: ops.quantile(x, np.array([0.1, 0.5, 0.9]), axis=-1,
+                                                                                          keepdims=True), t3),
+      C(lambda x: ops.quantile(x, 0.5), a), C(lambda x: ops.quantile(x, 0.75, axis=(0, 2)), t3),
+      *[C(lambda x, method=method: ops.quantile(x, 0.4, axis=0, method=method), a)
+        for method in ("lower", "higher", "midpoint", "nearest")])
+cases("median", C(lambda x: ops.median(x, axis=-1), t3), C(ops.median, a), C(lambda x: ops.median(x, 0, keepdims=True), a))
+cases("real", C(ops.real, a))
+cases("imag", C(ops.imag, a))
+cases("conjugate", C(ops.conjugate, a))
+cases("conj", C(ops.conj, a))
+cases("layer_normalization", C(ops.layer_normalization, a), C(ops.layer_normalization, t3, v, v),
+      C(lambda x, gamma, beta: ops.layer_normalization(x, gamma, beta, axis=[1, 2], epsilon=0.01), t3, a, b))
+cases("rms_normalization", C(ops.rms_normalization, a), C(lambda x, g: ops.rms_normalization(x, g, epsilon=0.01), t3, v),
+      C(lambda x: ops.rms_normalization(x, axis=[1, 2]), t3))
+q4, k4, v4 = R.normal(size=(2, 3, 2, 4)), R.normal(size=(2, 5, 2, 4)), R.normal(size=(2, 5, 2, 4))
+attention_mask = R.integers(0, 2, size=(2, 1, 3, 5)).astype(bool) | np.eye(3, 5, dtype=bool)
+cases("dot_product_attention", C(ops.dot_product_attention, q4, k4, v4),
+      C(lambda q, k, v: ops.dot_product_attention(q, k, v, is_causal=True), q4, k4, v4),
+      C(lambda q, k, v: ops.dot_product_attention(q, k, v, mask=attention_mask, scale=0.3), q4, k4, v4),
+      C(lambda q, k, v, bias: ops.dot_product_attention(q, k, v, bias=bias), q4, k4, v4, R.normal(size=(1, 2, 3, 5))),
+      C(ops.dot_product_attention, q4, k4[:, :, :1], v4[:, :, :1]),
+      C(lambda q, k, v: ops.dot_product_attention(q, k, v, attn_logits_soft_cap=2.0), q4, k4, v4))
+cases("slice", C(lambda x: ops.slice(x, (1, 0, 1), (1, 2, 3)), t3))
+cases("slice_update", C(lambda x, y: ops.slice_update(x, (1, 2), y), a, R.normal(size=(2, 2))))
+cases("scatter", C(lambda y: ops.scatter(np.array([[0, 1], [2, 3], [0, 1]]), y, (3, 4)), np.array([1.0, 2.0, 3.0])))
+cases("scatter_update", C(lambda x, y: ops.scatter_update(x, np.array([[0, 1], [2, 3]]), y), a, np.array([1.0, 2.0])),
+      C(lambda x, y: ops.scatter_update(x, np.array([[0, 1], [0, 1]]), y, reduction="add"), a, np.array([1.0, 2.0])))
+cases("unstack", C(ops.unstack, t3), C(lambda x: ops.unstack(x, axis=-1), t3))
+cases("cond", C(lambda x: ops.cond(True, lambda: x * 3.0, lambda: x), a),  # (the branch not taken gives None)
+      C(lambda x: ops.cond(ops.less(1, 0), lambda: x, lambda: ops.sin(x)), a))
+cases("switch", C(lambda x: ops.switch(1, [ops.sin, ops.cos], x), a), C(lambda x, y: ops.switch(0, [ops.multiply, ops.add], x, y), a, b))
+cases("fori_loop", C(lambda x: ops.fori_loop(0, 3, lambda i, v: ops.sin(v) * (i + 1.0), x), a))
+cases("while_loop", C(lambda x: ops.while_loop(lambda v: ops.less(ops.sum(ops.abs(v)), 100.0), lambda v: v * 1.7, x), a),
+      C(lambda x: ops.while_loop(lambda v, k: k < 3, lambda v, k: (ops.tanh(v), k + 1), (x, 0))[0], a))
+cases("map", C(lambda x: ops.map(lambda r: ops.sum(ops.square(r)), x), t3), C(lambda x: ops.map(lambda r: (ops.max(r), r * 2.0), x), a))
+cases("vectorized_map", C(lambda x: ops.vectorized_map(ops.softmax, x), t3),
+      C(lambda x, y: ops.vectorized_map(lambda pair: ops.dot(pair[0], pair[1]), (x, y)), a, b))
+cases("scan", C(lambda c, x: ops.scan(lambda carry, row: (carry * row, ops.sum(carry)), c, x), v, a),
+      C(lambda c, x: ops.scan(lambda carry, row: (carry + row, carry * row), c, x, reverse=True), v, a))
+cases("saturate_cast", C(lambda x: ops.saturate_cast(x, "float64"), a * 10))
 
 NOT_DIFFERENTIABLE = {
     # integer or bool results, shapes, and new arrays from sizes: no input to differentiate
@@ -201,7 +252,8 @@ NOT_DIFFERENTIABLE = {
     "identity", "tri", "arange", "linspace", "equal", "not_equal", "greater", "greater_equal", "less",
     "less_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "isnan", "isfinite", "isinf",
     "argmax", "argmin", "argsort", "nonzero", "all", "any", "count_nonzero", "one_hot", "multi_hot",
-    "in_top_k", "convert_to_numpy",
+    "in_top_k", "convert_to_numpy", "isclose", "allclose", "logspace", "empty", "empty_like", "bincount",
+    "searchsorted", "digitize", "argpartition", "unravel_index", "is_tensor", "dtype",
     # no gradient by definition (test_stop_gradient_cuts_the_gradient)
     "stop_gradient",
 }
