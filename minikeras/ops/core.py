@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import tape as tape_module
 from ..keras_tensor import KerasTensor, symbolic_op
-from ..tape import Tracer, recording
+from ..tape import Tracer
 from ..variable import Variable
 
 
@@ -34,6 +34,11 @@ def unbroadcast(grad, shape):
     if axes:
         grad = grad.sum(axis=axes, keepdims=True)
     return grad.reshape(shape)
+
+
+_local = tape_module._local
+# argument types that need more than the NumPy forward: unwrapping, recording, a graph node
+_NOT_PLAIN = frozenset((Tracer, Variable, KerasTensor, list, tuple))
 
 
 def _plain(x):
@@ -135,8 +140,17 @@ def differentiable(vjp, name=None):
 
         @functools.wraps(forward)
         def op(*args, **kwargs):
-            tape = recording()
-            if tape is not None:
+            tape = getattr(_local, "tape", None)
+            if tape is None:
+                for a in args:
+                    if type(a) in _NOT_PLAIN:
+                        break
+                else:  # the common case: arrays and numbers, no tape
+                    try:
+                        return forward(*args, **kwargs)
+                    except ValueError as error:
+                        raise explained(op_name, forward, args, kwargs, error) from None
+            else:
                 for a in args:
                     t = type(a)
                     if t is Tracer or t is Variable or (tape.arrays and id(a) in tape.arrays):
@@ -173,7 +187,9 @@ def structure_op(forward, vjp):
     @functools.wraps(forward)
     def op(xs, *args, **kwargs):
         xs = list(xs)
-        tape = recording()
+        tape = getattr(_local, "tape", None)
+        if tape is None and not any(type(x) in _NOT_PLAIN for x in xs):  # arrays, no tape
+            return _forward(forward, name, (xs,) + args, kwargs)
         if tape is not None and any(type(x) in (Tracer, Variable) or id(x) in tape.arrays for x in xs):
             values = [_plain(x) for x in xs]
             out = _forward(forward, name, (values,) + args, kwargs)

@@ -301,15 +301,21 @@ def _matmul_vjp(g, out, x1, x2):
 def matmul(x1, x2):
     """The matrix product (batched over leading axes, as np.matmul)."""
     x1, x2 = as_array(x1), as_array(x2)
-    if np.ndim(x1) == 0 or np.ndim(x2) == 0:
-        raise ValueError(f"matmul: x1 of shape {np.shape(x1)} and x2 of shape {np.shape(x2)}: both must "
-                         "have at least one axis (use multiply for scalars)")
-    if np.shape(x1)[-1] != np.shape(x2)[-2 if np.ndim(x2) > 1 else 0]:
-        raise ValueError(f"matmul: x1 of shape {np.shape(x1)} and x2 of shape {np.shape(x2)} do not fit: the "
-                         f"last axis of x1 ({np.shape(x1)[-1]}) must equal the "
-                         f"{'second-to-last' if np.ndim(x2) > 1 else 'only'} axis of x2 "
-                         f"({np.shape(x2)[-2 if np.ndim(x2) > 1 else 0]})")
-    return _weak(np.matmul(x1, x2), x1, x2)
+    try:
+        return _weak(np.matmul(x1, x2), x1, x2)
+    except ValueError:
+        raise ValueError(_matmul_mismatch(np.shape(x1), np.shape(x2))) from None
+
+
+def _matmul_mismatch(s1, s2):
+    if not s1 or not s2:
+        return (f"matmul: x1 of shape {s1} and x2 of shape {s2}: both must have at least one axis (use "
+                "multiply for scalars)")
+    inner = -2 if len(s2) > 1 else 0
+    if s1[-1] != s2[inner]:
+        return (f"matmul: x1 of shape {s1} and x2 of shape {s2} do not fit: the last axis of x1 ({s1[-1]}) must "
+                f"equal the {'second-to-last' if len(s2) > 1 else 'only'} axis of x2 ({s2[inner]})")
+    return f"matmul: x1 of shape {s1} and x2 of shape {s2}: their batch axes {s1[:-2]} and {s2[:-2]} do not broadcast"
 
 
 def dot(x1, x2):
@@ -744,15 +750,22 @@ def _concatenate_vjp(g, out, xs, axis=0):
 
 def _concatenate(xs, axis=0):
     arrays = [as_array(x) for x in xs]
-    shapes = [np.shape(a) for a in arrays]
+    try:
+        return np.concatenate(arrays, axis=axis)
+    except ValueError as error:
+        raise ValueError(_concatenate_mismatch([np.shape(a) for a in arrays], axis, error)) from None
+
+
+def _concatenate_mismatch(shapes, axis, error):
     if len({len(s) for s in shapes}) > 1 or (shapes and not shapes[0]):
-        raise ValueError(f"concatenate: xs of shapes {shapes}: all need the same rank, at least 1")
-    if shapes:
-        axis_ = _check_axis("concatenate", axis, len(shapes[0]), f"xs of shapes {shapes}")
-        if len({s[:axis_] + s[axis_ + 1:] for s in shapes}) > 1:
-            raise ValueError(f"concatenate: xs of shapes {shapes} differ off axis={axis} (only the "
-                             "concatenation axis may differ)")
-    return np.concatenate(arrays, axis=axis)
+        return f"concatenate: xs of shapes {shapes}: all need the same rank, at least 1"
+    rank = len(shapes[0]) if shapes else 0
+    if not -rank <= axis < rank:
+        return f"concatenate: axis={axis} is out of range for xs of shapes {shapes} (rank {rank})"
+    a = axis % rank
+    if len({s[:a] + s[a + 1:] for s in shapes}) > 1:
+        return f"concatenate: xs of shapes {shapes} differ off axis={axis} (only the concatenation axis may differ)"
+    return f"concatenate: xs of shapes {shapes}, axis={axis}: {error}"
 
 
 _concatenate.__name__ = "concatenate"
@@ -760,18 +773,15 @@ concatenate = structure_op(_concatenate, _concatenate_vjp)
 concatenate.__doc__ = "The arrays joined along ``axis`` (Keras's default axis is 0)."
 
 
-def _check_axis(name, axis, rank, what):
-    if not -rank <= axis < rank:
-        raise ValueError(f"{name}: axis={axis} is out of range for {what} (rank {rank})")
-    return axis % rank
-
-
 def _stack(x, axis=0):
     arrays = [as_array(a) for a in x]
-    shapes = [np.shape(a) for a in arrays]
-    if len(set(shapes)) > 1:
-        raise ValueError(f"stack: x of shapes {shapes}: all must have the same shape")
-    return np.stack(arrays, axis=axis)
+    try:
+        return np.stack(arrays, axis=axis)
+    except ValueError as error:
+        shapes = [np.shape(a) for a in arrays]
+        if len(set(shapes)) > 1:
+            raise ValueError(f"stack: x of shapes {shapes}: all must have the same shape") from None
+        raise ValueError(f"stack: x of shapes {shapes}, axis={axis}: {error}") from None
 
 
 _stack.__name__ = "stack"
