@@ -1,10 +1,12 @@
-"""``keras.ops.linalg`` (so far ``norm``, also ``keras.ops.norm``)."""
+"""``keras.ops.linalg`` (also in ``keras.ops``): norm, inv, det, solve, solve_triangular."""
 import numpy as np
 
+from .core import differentiable
+from .numpy import _keep_float
 from .numpy import (abs, cast, count_nonzero, expand_dims, max, min, ndim, power, shape, sqrt, square,
                     squeeze, sum)
 
-__all__ = ["norm"]
+__all__ = ["norm", "inv", "det", "solve", "solve_triangular"]
 
 
 def norm(x, ord=None, axis=None, keepdims=False):
@@ -57,3 +59,50 @@ def _matrix_norm(x, ord, axes, keepdims):
         return picked if keepdims else squeeze(picked, axis=axes)
     raise ValueError(f"norm: ord={ord!r} over axes {axes} is not supported (supported matrix norms: None, "
                      "'fro', 1, -1, inf, -inf)")
+
+
+def _mT(x):
+    return np.swapaxes(x, -1, -2)
+
+
+@differentiable(lambda g, out, x: (-_mT(out) @ g @ _mT(out),))
+def inv(x):
+    """The inverse of each square matrix in the last two axes."""
+    return np.linalg.inv(_keep_float(x))
+
+
+@differentiable(lambda g, out, x: ((g * out)[..., None, None] * _mT(np.linalg.inv(x)),))
+def det(x):
+    """The determinant of each square matrix in the last two axes."""
+    return np.linalg.det(_keep_float(x))
+
+
+def _solve_vjp(g, out, a, b):
+    vector = np.ndim(b) == 1
+    grad_b = np.linalg.solve(_mT(a), g[..., None] if vector else g)
+    grad_a = -grad_b @ _mT(out[..., None] if vector else out)
+    return grad_a, grad_b[..., 0] if vector else grad_b
+
+
+@differentiable(_solve_vjp)
+def solve(a, b):
+    """x with a @ x = b (b a vector, or matrices of right-hand sides in its last two axes)."""
+    a, b = _keep_float(a), _keep_float(b)
+    if np.ndim(b) == 1:
+        return np.linalg.solve(a, b[:, None])[..., 0]
+    return np.linalg.solve(a, b)
+
+
+def _triangle(a, lower):
+    return np.tril(a) if lower else np.triu(a)
+
+
+def _solve_triangular_vjp(g, out, a, b, lower=False):
+    grad_a, grad_b = _solve_vjp(g, out, _triangle(np.asarray(a), lower), b)
+    return _triangle(grad_a, lower), grad_b, None
+
+
+@differentiable(_solve_triangular_vjp)
+def solve_triangular(a, b, lower=False):
+    """x with a @ x = b, reading only a's lower (``lower=True``) or upper triangle."""
+    return solve.forward(_triangle(_keep_float(a), lower), b)

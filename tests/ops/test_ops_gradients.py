@@ -245,6 +245,12 @@ cases("vectorized_map", C(lambda x: ops.vectorized_map(ops.softmax, x), t3),
 cases("scan", C(lambda c, x: ops.scan(lambda carry, row: (carry * row, ops.sum(carry)), c, x), v, a),
       C(lambda c, x: ops.scan(lambda carry, row: (carry + row, carry * row), c, x, reverse=True), v, a))
 cases("saturate_cast", C(lambda x: ops.saturate_cast(x, "float64"), a * 10))
+wellcond = R.normal(size=(4, 4)) + 4 * np.eye(4)
+wellcond_batch = np.stack([wellcond, wellcond.T + np.eye(4)])
+cases("inv", C(ops.inv, wellcond), C(ops.inv, wellcond_batch))
+cases("det", C(ops.det, R.normal(size=(3, 3))), C(ops.det, wellcond_batch))
+cases("solve", C(ops.solve, wellcond, m), C(ops.solve, wellcond, v), C(ops.solve, wellcond_batch, bm2))
+cases("solve_triangular", C(ops.solve_triangular, wellcond, m), C(lambda a, b: ops.solve_triangular(a, b, lower=True), wellcond, v))
 
 NOT_DIFFERENTIABLE = {
     # integer or bool results, shapes, and new arrays from sizes: no input to differentiate
