@@ -5,13 +5,14 @@
 """
 from . import activations, backend, callbacks, constraints, datasets, initializers, layers, losses, metrics, models
 from . import optimizers
-from . import ops, regularizers, saving, utils
+from . import ops, random, regularizers, saving, utils
 from .layers import Input, Layer
-from .tape import GradientTape
 from .models import Model, Sequential
 from .saving import load_model
+from .tape import GradientTape
 
 __version__ = "0.1.0"
 
 __all__ = ["activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models",
-           "ops", "optimizers", "regularizers", "GradientTape", "saving", "utils", "Input", "Layer", "Model", "Sequential", "load_model"]
+           "ops", "optimizers", "random", "regularizers", "saving", "utils", "GradientTape", "Input", "Layer", "Model",
+           "Sequential", "load_model"]

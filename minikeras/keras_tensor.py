@@ -166,7 +166,8 @@ def symbolic_op(function, name, args, kwargs):
     tensors = [t for t in flatten(args) if type(t) is KerasTensor]
     batch_unknown = any(t.shape and t.shape[0] is None for t in tensors)
     arrays = map_structure(lambda a: probe(a) if type(a) is KerasTensor else a, args)
-    result = function(*arrays, **kwargs)
+    with np.errstate(all="ignore"):  # zeros stand in for the data: log(0) here means nothing
+        result = function(*arrays, **kwargs)
     outputs = symbolic_outputs(result, batch_unknown)
     operation = Operation(function, name, kwargs)
     for i, tensor in enumerate(flatten(outputs)):

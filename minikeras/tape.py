@@ -88,8 +88,9 @@ class Tracer:
                         "keras.ops.stop_gradient to take the value on purpose)")
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        op = _UFUNC_OPS.get(ufunc.__name__) if method == "__call__" and not kwargs else None
-        if op is None:
+        # np.exp(t), ndarray + t ...: the keras.op of the ufunc's name (or of its alias below)
+        op = _UFUNC_OPS.get(ufunc.__name__, ufunc.__name__) if method == "__call__" and not kwargs else None
+        if op is None or not hasattr(_ops(), op):
             raise TypeError(f"np.{ufunc.__name__} on a recorded value would lose its gradient: use "
                             "the keras.ops function of the same name")
         return getattr(_ops(), op)(*inputs)
@@ -135,11 +136,7 @@ Tracer.__neg__ = lambda self: _ops().negative(self)
 Tracer.__abs__ = lambda self: _ops().abs(self)
 Tracer.__pos__ = lambda self: self
 
-_UFUNC_OPS = {"add": "add", "subtract": "subtract", "multiply": "multiply", "divide": "divide",
-              "true_divide": "divide", "negative": "negative", "power": "power", "exp": "exp", "log": "log",
-              "log1p": "log1p", "sqrt": "sqrt", "square": "square", "absolute": "abs", "tanh": "tanh",
-              "maximum": "maximum", "minimum": "minimum", "matmul": "matmul", "greater": "greater",
-              "less": "less", "equal": "equal", "sign": "sign"}
+_UFUNC_OPS = {"true_divide": "divide", "absolute": "abs", "remainder": "mod"}  # NumPy names keras.ops spells otherwise
 
 
 def _ops():

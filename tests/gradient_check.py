@@ -16,7 +16,7 @@ from minikeras import activations
 
 def numerical_gradient(f, x, h=1e-6, richardson=False):
     """d f / d x by central differences; ``f`` maps an array shaped like ``x`` to a scalar."""
-    x = np.array(x, dtype=np.float64)
+    x = np.array(x, dtype=np.float64, order="C")  # C order: reshape(-1) below must be a view
     grad = np.zeros_like(x)
     flat, out = x.reshape(-1), grad.reshape(-1)
 
@@ -253,3 +253,59 @@ def check_model_gradients(model, inputs, seed=0, rtol=1e-5, atol_fraction=1e-7, 
             if g is None:
                 g = np.zeros_like(numeric)
             assert_gradients_close(g, numeric, rtol, atol_fraction, f"{variable.path}")
+
+
+# -- keras.ops ------------------------------------------------------------------------------
+
+def _leaves(structure):
+    if isinstance(structure, (list, tuple)):
+        return [leaf for item in structure for leaf in _leaves(item)]
+    return [structure]
+
+
+def check_op_gradients(fn, *inputs, seed=0, rtol=1e-5, atol_fraction=1e-7, h=1e-6, what=None):
+    """Check the gradients ``keras.GradientTape`` records through ``fn(*inputs)`` against central
+    differences, in float64, with respect to every input.
+
+    The objective is ``sum(output * R)`` over each float output (a list or tuple of outputs
+    too, e.g. split or moments) with fixed random ``R``. Inside the tape the inputs are the
+    values ``watch`` returns; the finite differences run ``fn`` on plain arrays, so this
+    also checks that recording does not change the values. Returns the analytic gradients.
+    """
+    from minikeras import ops
+    from minikeras.tape import GradientTape, Tracer
+
+    what = what or getattr(fn, "__name__", "op")
+    inputs = [np.array(x, dtype=np.float64) for x in inputs]
+    plain = [np.asarray(o) for o in _leaves(fn(*[x.copy() for x in inputs]))]
+    floats = [i for i, o in enumerate(plain) if o.dtype.kind == "f"]
+    for i in floats:
+        assert plain[i].dtype == np.float64, f"{what}: float64 inputs gave a {plain[i].dtype} output"
+    rng = np.random.default_rng(seed)
+    weights = {i: rng.standard_normal(plain[i].shape) for i in floats}
+
+    def objective(*xs):
+        outs = _leaves(fn(*xs))
+        return float(np.sum([np.sum(np.asarray(outs[i], np.float64) * weights[i]) for i in floats]))
+
+    with GradientTape() as tape:
+        traced = [tape.watch(x) for x in inputs]
+        outs = _leaves(fn(*traced))
+        total = None
+        for i in floats:
+            assert type(outs[i]) is Tracer, f"{what}: output {i} was not recorded (got {type(outs[i]).__name__})"
+            np.testing.assert_allclose(outs[i].value, plain[i], rtol=1e-12, atol=1e-12,
+                                       err_msg=f"{what}: recording changed output {i}")
+            term = ops.sum(ops.multiply(outs[i], weights[i]))
+            total = term if total is None else ops.add(total, term)
+    analytic = tape.gradient(total, traced)
+    for k, (x, grad) in enumerate(zip(inputs, analytic)):
+        assert grad is not None, f"{what}: no gradient reached input {k}"
+        assert np.shape(grad) == x.shape, f"{what}: gradient of input {k} has shape {np.shape(grad)}, input {x.shape}"
+
+        def partial(xk, k=k):
+            return objective(*inputs[:k], xk, *inputs[k + 1:])
+
+        numeric = numerical_gradient(partial, x, h)
+        assert_gradients_close(grad, numeric, rtol, atol_fraction, f"{what} input {k}")
+    return analytic

@@ -13,12 +13,13 @@ where there is none), each of the broadcast shape; ``unbroadcast`` then sums it 
 argument's own shape, so no rule has to mention broadcasting.
 """
 import functools
+import inspect
 
 import numpy as np
 
 from .. import tape as tape_module
 from ..keras_tensor import KerasTensor, symbolic_op
-from ..tape import Tracer, recording
+from ..tape import Tracer
 from ..variable import Variable
 
 
@@ -33,6 +34,11 @@ def unbroadcast(grad, shape):
     if axes:
         grad = grad.sum(axis=axes, keepdims=True)
     return grad.reshape(shape)
+
+
+_local = tape_module._local
+# argument types that need more than the NumPy forward: unwrapping, recording, a graph node
+_NOT_PLAIN = frozenset((Tracer, Variable, KerasTensor, list, tuple))
 
 
 def _plain(x):
@@ -59,10 +65,41 @@ def _is_symbolic(args):
     return False
 
 
+def _describe(value):
+    shape = getattr(value, "shape", None)
+    if shape is not None:
+        return f"of shape {tuple(shape)}"
+    if isinstance(value, (list, tuple)) and value and all(hasattr(v, "shape") for v in value):
+        return f"of shapes {[tuple(v.shape) for v in value]}"
+    text = repr(value)
+    return "=" + (text if len(text) < 60 else text[:57] + "...")
+
+
+def explained(name, forward, args, kwargs, error):
+    """``error`` (a ValueError from NumPy inside ``forward``) as a ValueError that names the op
+    and shows its arguments: ``sum: x of shape (2, 3), axis=3: axis 3 is out of bounds ...``."""
+    if str(error).startswith(name + ":"):
+        return error
+    try:
+        arguments = inspect.signature(forward).bind(*args, **kwargs).arguments.items()
+    except TypeError:
+        arguments = [(f"argument {i}", a) for i, a in enumerate(args)] + list(kwargs.items())
+    described = ", ".join(f"{key} {_describe(value)}" if _describe(value).startswith("of ")
+                          else f"{key}{_describe(value)}" for key, value in arguments)
+    return ValueError(f"{name}: {described}: {error}")
+
+
+def _forward(forward, name, values, kwargs):
+    try:
+        return forward(*values, **kwargs)
+    except ValueError as error:
+        raise explained(name, forward, values, kwargs, error) from None
+
+
 def record_op(tape, forward, vjp, args, kwargs, name):
     """Compute ``forward`` on the arrays behind ``args`` and record one entry for it."""
     values = [_plain(a) for a in args]
-    out = forward(*values, **kwargs)
+    out = _forward(forward, name, values, kwargs)
     nodes = []
     for a in args:
         t = type(a)
@@ -95,22 +132,32 @@ def record_op(tape, forward, vjp, args, kwargs, name):
     return result
 
 
-def differentiable(vjp):
-    """Declare a differentiable op: ``@differentiable(vjp) def name(x, ...)`` (see the module doc)."""
+def differentiable(vjp, name=None):
+    """Declare a differentiable op: ``@differentiable(vjp) def name(x, ...)`` (see the module doc);
+    ``name`` is the op's name in errors and graph nodes when it differs from the function's."""
     def wrap(forward):
-        name = forward.__name__
+        op_name = name or forward.__name__
 
         @functools.wraps(forward)
         def op(*args, **kwargs):
-            tape = recording()
-            if tape is not None:
+            tape = getattr(_local, "tape", None)
+            if tape is None:
+                for a in args:
+                    if type(a) in _NOT_PLAIN:
+                        break
+                else:  # the common case: arrays and numbers, no tape
+                    try:
+                        return forward(*args, **kwargs)
+                    except ValueError as error:
+                        raise explained(op_name, forward, args, kwargs, error) from None
+            else:
                 for a in args:
                     t = type(a)
                     if t is Tracer or t is Variable or (tape.arrays and id(a) in tape.arrays):
-                        return record_op(tape, forward, vjp, args, kwargs, name)
+                        return record_op(tape, forward, vjp, args, kwargs, op_name)
             if _is_symbolic(args):
-                return symbolic_op(op, name, args, kwargs)
-            return forward(*[_plain(a) for a in args], **kwargs)
+                return symbolic_op(op, op_name, args, kwargs)
+            return _forward(forward, op_name, [_plain(a) for a in args], kwargs)
 
         op.forward, op.vjp = forward, vjp
         return op
@@ -126,7 +173,7 @@ def constant(forward):
     def op(*args, **kwargs):
         if _is_symbolic(args):
             return symbolic_op(op, name, args, kwargs)
-        return forward(*[_plain(a) for a in args], **kwargs)
+        return _forward(forward, name, [_plain(a) for a in args], kwargs)
 
     op.forward = forward
     return op
@@ -140,10 +187,12 @@ def structure_op(forward, vjp):
     @functools.wraps(forward)
     def op(xs, *args, **kwargs):
         xs = list(xs)
-        tape = recording()
-        if tape is not None and any(type(x) in (Tracer, Variable) for x in xs):
+        tape = getattr(_local, "tape", None)
+        if tape is None and not any(type(x) in _NOT_PLAIN for x in xs):  # arrays, no tape
+            return _forward(forward, name, (xs,) + args, kwargs)
+        if tape is not None and any(type(x) in (Tracer, Variable) or id(x) in tape.arrays for x in xs):
             values = [_plain(x) for x in xs]
-            out = forward(values, *args, **kwargs)
+            out = _forward(forward, name, (values,) + args, kwargs)
             nodes = [x if type(x) is Tracer or (type(x) is Variable and x.trainable) or id(x) in tape.arrays
                      else None for x in xs]
             for x in xs:
@@ -154,7 +203,7 @@ def structure_op(forward, vjp):
             return result
         if any(type(x) is KerasTensor for x in xs):
             return symbolic_op(op, name, (xs,) + args, kwargs)
-        return forward([_plain(x) for x in xs], *args, **kwargs)
+        return _forward(forward, name, ([_plain(x) for x in xs],) + args, kwargs)
 
     op.forward, op.vjp = forward, vjp
     return op
