@@ -83,9 +83,14 @@ class Tracer:
         return f"<Tracer shape={self.value.shape} dtype={self.value.dtype}>"
 
     def __array__(self, dtype=None, copy=None):
-        raise TypeError("A value recorded for gradients cannot become a NumPy array: its gradient would "
-                        "be lost. Use keras.ops functions on it (keras.ops.convert_to_numpy or "
-                        "keras.ops.stop_gradient to take the value on purpose)")
+        # Refused while a tape records (the conversion would silently drop the gradient); once
+        # the tape has stopped, the value is just an array (metrics read losses that way).
+        if recording() is not None:
+            raise TypeError("A value recorded for gradients cannot become a NumPy array: its gradient would "
+                            "be lost. Use keras.ops functions on it (keras.ops.convert_to_numpy or "
+                            "keras.ops.stop_gradient to take the value on purpose)")
+        value = np.asarray(self.value)
+        return value if dtype is None else value.astype(dtype)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         # np.exp(t), ndarray + t ...: the keras.op of the ufunc's name (or of its alias below)

@@ -200,7 +200,7 @@ def check_model_gradients(model, inputs, seed=0, rtol=1e-5, atol_fraction=1e-7, 
     model may have several outputs. Works for any model kind, shared layers included.
     ``before_call`` (e.g. a reseed) runs before every forward pass."""
     from minikeras import ops
-    from minikeras.tape import GradientTape
+    from minikeras.tape import GradientTape, Tape, Tracer, value_of
 
     several = isinstance(inputs, (list, tuple))
     xs = [np.asarray(x, dtype=np.float64) for x in (inputs if several else [inputs])]
@@ -215,9 +215,12 @@ def check_model_gradients(model, inputs, seed=0, rtol=1e-5, atol_fraction=1e-7, 
 
         def objective(arrays):
             before()
-            y = model._call(list(arrays) if several else arrays[0], True)  # no float32 conversion
+            # on recorded values, so that layers keep float64 (plain arrays become float32)
+            with Tape():
+                traced = [Tracer(np.asarray(a)) for a in arrays]
+                y = model._call(traced if several else traced[0], True)
             ys = y if isinstance(y, (list, tuple)) else [y]
-            return sum(float(np.sum(np.asarray(o, np.float64) * r)) for o, r in zip(ys, rs))
+            return sum(float(np.sum(np.asarray(value_of(o), np.float64) * r)) for o, r in zip(ys, rs))
 
         before()
         with GradientTape() as tape:

@@ -1,5 +1,6 @@
 """Activation and Softmax layers: an activation function as a layer."""
 from .. import activations
+from ..tape import recording
 from .layer import Layer
 
 
@@ -16,7 +17,7 @@ class Activation(Layer):
 
     def call(self, x, training=False):
         y = self.activation(x)
-        if training:
+        if training or recording():
             self._cache = (x, y)
         return y
 
@@ -49,7 +50,7 @@ class Softmax(Layer):
 
     def call(self, x, training=False):
         y = activations.softmax(x, axis=self.axis)
-        if training:
+        if training or recording():
             self._cache = y
         return y
 

@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import activations, constraints, initializers, regularizers
+from ..tape import recording
 from .layer import Layer
 
 
@@ -68,7 +69,7 @@ class Dense(Layer):
             y, z = in_place[0](z), None
         else:
             y = self.activation(z)
-        if training:
+        if training or recording():
             self._cache = (x, z, y)
         return y
 

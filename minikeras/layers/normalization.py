@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import constraints, initializers, regularizers
+from ..tape import recording
 from .layer import Layer
 
 
@@ -125,7 +126,7 @@ class BatchNormalization(Layer):
             offset = -self.moving_mean.value * multiplier
             if beta is not None:
                 offset = offset + self.beta.value
-            if training:
+            if training or recording():
                 self._cache = ("frozen", multiplier.reshape(shape))
             return x * multiplier.reshape(shape) + offset.reshape(shape)
         mean = np.mean(x, axis=reduce, keepdims=True)
@@ -264,7 +265,7 @@ class LayerNormalization(Layer):
         y = x_hat * self.gamma.value.reshape(self._broadcast) if self.scale else x_hat.copy()
         if self.center:
             y += self.beta.value.reshape(self._broadcast)
-        if training:
+        if training or recording():
             self._cache = (x_hat, inv)
         return y
 

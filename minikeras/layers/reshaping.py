@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from ..tape import recording
 from .layer import Layer
 
 
@@ -34,7 +35,7 @@ class Flatten(Layer):
         return (0, *range(2, rank), 1) if self.data_format == "channels_first" and rank > 2 else None
 
     def call(self, x, training=False):
-        if training:
+        if training or recording():
             self._input_shape = x.shape
         axes = self._to_channels_last(x.ndim)
         if axes is not None:
@@ -86,7 +87,7 @@ class Reshape(Layer):
         return (input_shape[0],) + self._resolve(tuple(input_shape[1:]))
 
     def call(self, x, training=False):
-        if training:
+        if training or recording():
             self._input_shape = x.shape
         return x.reshape((x.shape[0],) + self._resolve(x.shape[1:]))
 

@@ -21,14 +21,14 @@ from ..callbacks.progbar_logger import summary_line
 from ..layers.layer import Layer
 from ..metrics.check import check_metrics
 from ..keras_tensor import flatten
-from ..tape import Tape, Tracer, collecting_losses, value_of
+from ..tape import Tape, Tracer, collecting_losses, loss_collector, recording, value_of
 from ..variable import pack
 from .. import ops
-from .train_step import gradients_into_variables, loss_on_tape
+from .train_step import gradients_into_variables, loss_on_tape, regularization_on_tape
 from . import validation as checks
 from . import compile_utils
 from .data_adapter import (RAN_OUT_MESSAGE, Several, as_float32, get_data_adapter, is_iterator_input, num_rows,
-                           to_array, train_validation_split)
+                           to_array, train_validation_split, unpack_x_y_sample_weight)
 from .interrupt import InterruptGuard
 
 
@@ -117,6 +117,7 @@ class Model(Layer):
         self._compile_config = None
         self._loss_weight = None
         self._output_specs = None
+        self._step_logs = None
         self._initial_epoch = None
         self._training_interrupted = False
         self._interrupt_guard = InterruptGuard()
@@ -176,10 +177,13 @@ class Model(Layer):
         return [m.name for m in self.metrics]
 
     def reset_metrics(self):
+        self._step_logs = None
         for metric in self.metrics:
             metric.reset_state()
 
     def _current_logs(self):
+        if self._step_logs is not None:  # what an overridden train_step/test_step returned
+            return {key: _log_value(np.asarray(value_of(value))) for key, value in self._step_logs.items()}
         if self._output_specs is not None:
             return compile_utils.multi_output_logs(self)
         return self._single_output_logs()
@@ -213,9 +217,82 @@ class Model(Layer):
         if not self.compiled:
             raise ValueError(f"You must call compile() before {method}(): the model has no loss "
                              "and optimizer yet")
-        if self.loss is None and not (self._output_specs and any(s.loss for s in self._output_specs)):
+        overridden = _overrides(self, "train_step" if method in ("fit", "train_on_batch") else "test_step")
+        if self.loss is None and not overridden and not _overrides(self, "compute_loss") and \
+                not (self._output_specs and any(s.loss for s in self._output_specs)):
             raise ValueError(f"{method}(): no loss to compute. Provide a `loss` argument in `compile()` "
                              "(this model was compiled without one)")
+
+    # -- the steps a subclass may override (Keras 3's names and arguments) --------------------
+    def train_step(self, data):
+        """One training step on ``data`` (``x``, ``(x, y)`` or ``(x, y, sample_weight)``), returning
+        the logs (Keras: ``Model.train_step``). Override it for a custom step, written as with
+        TensorFlow with ``keras.GradientTape`` in place of ``tf.GradientTape``; ``fit`` then
+        calls it for every batch and logs what it returns."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self._train_step(x, y, sample_weight)
+        return self._current_logs()
+
+    def test_step(self, data):
+        """One evaluation step on ``data``, returning the logs (Keras: ``Model.test_step``)."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self._test_step(x, y, sample_weight)
+        return self._current_logs()
+
+    def predict_step(self, data):
+        """The outputs for one batch (Keras: ``Model.predict_step``)."""
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self._call(list(x) if isinstance(x, Several) else x, False)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss of ``y_pred`` plus the losses layers added in this call (``add_loss``,
+        activity penalties) and the weight penalties (Keras: ``Model.compute_loss``). Recorded
+        when called under a ``keras.GradientTape``, so its result can be differentiated."""
+        tape = recording()
+        if self._output_specs is not None:
+            total = None
+            for spec, yt, yp, sw in zip(self._output_specs, _several(y), self._flat_outputs(y_pred),
+                                        _per_output(sample_weight, len(self._output_specs))):
+                if spec.loss is not None:
+                    term = loss_on_tape(tape, spec.loss, yt, yp, sw, spec.weight) if tape else \
+                        self._eager_weighted(spec.loss(yt, yp, sw), spec.weight)
+                    total = term if total is None else ops.add(total, term)
+        elif self.loss is not None:
+            total = loss_on_tape(tape, self.loss, y, y_pred, sample_weight, self._loss_weight) if tape else \
+                self._eager_weighted(self.loss(y, y_pred, sample_weight), self._loss_weight)
+        else:
+            total = np.float32(0)
+        collected = loss_collector()
+        for extra in collected or ():
+            total = ops.add(total, extra)
+        return ops.add(total, regularization_on_tape(tape, self.trainable_weights) if tape else
+                       np.float32(self.regularization_loss()))
+
+    @staticmethod
+    def _eager_weighted(value, weight):
+        return value if weight is None else value * weight
+
+    def _run_train_step(self, x, y, sample_weight):
+        if self._custom_steps[0]:
+            self._step_logs = self.train_step(_packed(x, y, sample_weight))
+        else:
+            self._train_step(x, y, sample_weight)
+
+    def _run_test_step(self, x, y, sample_weight):
+        if self._custom_steps[1]:
+            self._step_logs = self.test_step(_packed(x, y, sample_weight))
+        else:
+            self._test_step(x, y, sample_weight)
+
+    def _run_predict_step(self, x):
+        if self._custom_steps[2]:
+            return self.predict_step(_packed(x, None, None))
+        return self._call(list(x) if isinstance(x, Several) else x, False)
+
+    @property
+    def _custom_steps(self):
+        """Which of train_step, test_step, predict_step a subclass overrides."""
+        return tuple(_overrides(self, name) for name in ("train_step", "test_step", "predict_step"))
 
     def _train_step(self, x, y, sample_weight):
         if self._output_specs is not None:
@@ -224,12 +301,16 @@ class Model(Layer):
             # A schedule's rate is checked before the forward pass moves BatchNormalization's
             # statistics or dropout's random stream, so a bad rate changes nothing.
             _ = self.optimizer.learning_rate
+        custom_loss = _overrides(self, "compute_loss")
         with Tape() as tape:
             y_pred = self._call(x, True)
-            total = self._loss_on_tape(tape, y, y_pred, sample_weight)
+            if custom_loss:
+                total = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+            else:
+                total = self._loss_on_tape(tape, y, y_pred, sample_weight)
         variables = self._trainable
         value = gradients_into_variables(tape, total, variables)
-        for variable in self._regularized:
+        for variable in () if custom_loss else self._regularized:
             value += variable.regularizer(variable.value)
             variable.grad += variable.regularizer.gradient(variable.value)
         y_pred = value_of(y_pred)
@@ -465,9 +546,10 @@ class Model(Layer):
         _check_positive_int(batch_size, "batch_size")
         if validation_split:
             if not is_iterator_input(x):
-                x, y, sample_weight = self._check_data(x, y, sample_weight)
+                x, y, sample_weight = self._check_data(x, y, sample_weight, need_y=not self._custom_steps[0])
             (x, y, sample_weight), validation_data = train_validation_split(x, y, sample_weight, validation_split)
         batches = self._adapter(x, y, sample_weight, batch_size, steps_per_epoch, shuffle=shuffle,
+                                need_y=not self._custom_steps[0],
                                 class_weight=class_weight, checked=bool(validation_split))
         validation = None
         if validation_data is not None:
@@ -497,7 +579,7 @@ class Model(Layer):
                 callback_list.on_epoch_begin(epoch)
                 for step, (xb, yb, swb) in enumerate(batches.epoch()):
                     callback_list.on_train_batch_begin(step)
-                    self._train_step(xb, yb, swb)
+                    self._run_train_step(xb, yb, swb)
                     if batch_logs_wanted:
                         callback_list.on_train_batch_end(step, _BatchLogs(self))
                     if self.stop_training:
@@ -590,7 +672,7 @@ class Model(Layer):
         for step, (xb, yb, swb) in enumerate(adapter.epoch()):
             if callback_list is not None:
                 callback_list.on_test_batch_begin(step)
-            self._test_step(xb, yb, swb)
+            self._run_test_step(xb, yb, swb)
             if callback_list is not None:
                 callback_list.on_test_batch_end(step, _BatchLogs(self))
         if step < 0:
@@ -614,7 +696,7 @@ class Model(Layer):
         callbacks = flatten_callbacks(callbacks)
         _check_positive_int(batch_size, "batch_size")
         _check_positive_int(steps, "steps")
-        adapter = self._adapter(x, y, sample_weight, batch_size, steps)
+        adapter = self._adapter(x, y, sample_weight, batch_size, steps, need_y=not self._custom_steps[1])
         self._ensure_built(adapter.peek()[0])
         callback_list = CallbackList(callbacks, model=self)
         callback_list.on_test_begin()
@@ -650,7 +732,7 @@ class Model(Layer):
         try:
             for step, (xb, _, _) in enumerate(adapter.epoch()):
                 callback_list.on_predict_batch_begin(step)
-                batch = self._call(list(xb) if isinstance(xb, Several) else xb, False)
+                batch = self._run_predict_step(xb)
                 structure = batch
                 leaves = flatten(batch)
                 if rows is None:
@@ -690,17 +772,18 @@ class Model(Layer):
         self._require_compiled("train_on_batch")
         if class_weight is not None and sample_weight is not None:
             raise ValueError("Arguments sample_weight and class_weight cannot be specified at the same time")
-        x, y, sample_weight = self._check_data(x, y, sample_weight)
+        x, y, sample_weight = self._check_data(x, y, sample_weight, need_y=not self._custom_steps[0])
         self._check_differentiable_loss(y, _shape_of(x))
         if class_weight is not None:
             sample_weight = _apply_class_weight(class_weight, y)
         self._ensure_built(x)
         self._prepare_training()
         self.reset_metrics()
-        sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
+        sw = sample_weight if sample_weight is None or isinstance(sample_weight, Several) else \
+            np.asarray(sample_weight, dtype=np.float32)
         self._interrupt_guard.install()
         try:
-            self._train_step(as_float32(x), _targets(y), sw)
+            self._run_train_step(as_float32(x), _targets(y), sw)
         finally:
             self._interrupt_guard.uninstall()
         return _result(self._current_logs(), return_dict)
@@ -708,10 +791,10 @@ class Model(Layer):
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) on one batch, without training."""
         self._require_compiled("test_on_batch")
-        x, y, sample_weight = self._check_data(x, y, sample_weight)
+        x, y, sample_weight = self._check_data(x, y, sample_weight, need_y=not self._custom_steps[1])
         self._ensure_built(x)
         self.reset_metrics()
-        self._test_step(as_float32(x), _targets(y), sample_weight)
+        self._run_test_step(as_float32(x), _targets(y), sample_weight)
         return _result(self._current_logs(), return_dict)
 
     def predict_on_batch(self, x):
@@ -770,6 +853,26 @@ class Model(Layer):
         return to_json(self, **kwargs)
 
 
+def _overrides(model, name):
+    """Whether ``model``'s class overrides the Model method ``name``."""
+    return getattr(type(model), name) is not getattr(Model, name)
+
+
+def _packed(x, y, sample_weight):
+    """The ``data`` a step receives: ``x``, ``(x, y)`` or ``(x, y, sample_weight)``, as Keras packs it."""
+    x = list(x) if isinstance(x, Several) else x
+    y = list(y) if isinstance(y, Several) else y
+    if y is None and sample_weight is None:
+        return x
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, list(sample_weight) if isinstance(sample_weight, Several) else sample_weight)
+
+
+def _several(y):
+    return list(y) if isinstance(y, (list, tuple)) else [y]
+
+
 def _predicted(structure, arrays):
     """predict's result: one array, a list in output order, or a dict with sorted keys (Keras)."""
     if isinstance(structure, dict):
@@ -784,6 +887,8 @@ def _shape_of(x):
 
 
 def _targets(y):
+    if y is None:
+        return None
     if isinstance(y, Several):
         return Several(None if v is None else np.asarray(v) for v in y)
     return np.asarray(y)

@@ -55,3 +55,23 @@ def gradients_into_variables(tape, total, variables):
         else:
             variable.grad_buffer()[...] = 0
     return np.asarray(total.value)
+
+
+def regularization_on_tape(tape, variables):
+    """The weight penalties of ``variables`` (their regularizers), recorded against them."""
+    total = np.float32(0)
+    for variable in variables:
+        regularizer = variable.regularizer
+        if regularizer is None or not variable.trainable:
+            continue
+        value = variable.value
+        penalty = Tracer(np.asarray(regularizer(value), np.float32))
+        tape.watch(variable)
+        tape.record((penalty,), (variable,), lambda g, r=regularizer, v=value: (r.gradient(v) * g,))
+        total = penalty if type(total) is not Tracer else _ops().add(total, penalty)
+    return total
+
+
+def _ops():
+    from .. import ops
+    return ops

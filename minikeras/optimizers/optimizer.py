@@ -1,5 +1,6 @@
 """The Optimizer base: slots per weight, clipping, weight decay, schedules, in-place updates."""
 import os
+import warnings
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -68,6 +69,18 @@ def _run_pieces(kernel, arrays, start, stop, scratch):
 def _flush_denormals(array, tmp):
     np.abs(array, out=tmp)
     np.copyto(array, 0, where=tmp < _TINY)
+
+
+def _drop_missing_gradients(grads, variables):
+    """The (gradient, variable) pairs with a gradient, as Keras filters them: a warning naming
+    the variables without one, an error when none has one."""
+    kept = [(g, v) for g, v in zip(grads, variables) if g is not None]
+    if not kept:
+        raise ValueError("No gradients provided for any variable.")
+    missing = sorted(getattr(v, "path", str(v)) for g, v in zip(grads, variables) if g is None)
+    warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the loss. If using "
+                  "`model.compile()`, did you forget to provide a `loss` argument?", UserWarning, stacklevel=3)
+    return [g for g, _ in kept], [v for _, v in kept]
 
 
 def elementwise(kernel, *arrays, scratch=1, parallel_min=None):
@@ -261,6 +274,8 @@ class Optimizer:
         grads = list(grads)
         if len(grads) != len(variables):
             raise ValueError(f"apply got {len(grads)} gradients for {len(variables)} variables")
+        if any(g is None for g in grads):
+            grads, variables = _drop_missing_gradients(grads, variables)
         lr = self._learning_rate
         if isinstance(lr, schedules.LearningRateSchedule):
             lr = self._scheduled_learning_rate()
