@@ -8,13 +8,15 @@ stable where the separate derivatives would divide by probabilities near zero.
 
 Each loss is also a function returning per-sample values (``keras.losses.mse(y_true, y_pred)``).
 """
+import functools
+import inspect
 import warnings
 
 import numpy as np
 
 from . import activations, ops
 from .registry import Registry
-from .tape import Tracer, recording
+from .tape import Tracer, recording, value_of
 
 EPSILON = 1e-7
 REDUCTIONS = ("sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight")
@@ -25,6 +27,35 @@ _f32 = np.float32
 def _as_float(a):
     a = np.asarray(a)
     return a if a.dtype == np.float32 else a.astype(np.float32)
+
+
+def _recordable(fn):
+    """Let the per-sample function ``fn`` take a recorded prediction: it is then one tape
+    entry whose vjp is the loss's hand-written elementwise gradient (``keras.losses.mse(y,
+    model(x))`` in a custom ``train_step`` or ``compute_loss``)."""
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def loss_function(y_true, y_pred, *args, **kwargs):
+        if type(y_pred) is not Tracer or recording() is None:
+            return fn(y_true, value_of(y_pred), *args, **kwargs)
+        options = dict(signature.bind(y_true, y_pred, *args, **kwargs).arguments)
+        options.pop("y_true"), options.pop("y_pred")
+        cls = _function_classes[loss_function]
+        accepted = inspect.signature(cls.__init__).parameters
+        if "axis" in options and "axis" not in accepted and options["axis"] in (-1,):
+            options.pop("axis")
+        loss = cls(reduction="none", **options)
+        p = y_pred.value
+        labels = loss.prepare(y_true, p)
+        values = np.asarray(loss.call(labels, p), dtype=np.float32)
+        grad = loss.elementwise_gradient(labels, p)
+        axis = loss.value_axis % grad.ndim
+        out = Tracer(values)
+        recording().record((out,), (y_pred,), lambda g: (grad * np.expand_dims(g, axis).astype(grad.dtype),))
+        return out
+
+    return loss_function
 
 
 def _check_same_shape(name, y_true, y_pred):
@@ -42,6 +73,7 @@ def _check_same_shape(name, y_true, y_pred):
 # Per-sample functions, each followed by its elementwise derivative d(value)/d(y_pred).
 # --------------------------------------------------------------------------------------
 
+@_recordable
 def mean_squared_error(y_true, y_pred):
     """mean((y_pred - y_true)**2) over the last axis."""
     return np.mean(np.square(y_pred - y_true), axis=-1)
@@ -51,6 +83,7 @@ def _mean_squared_error_grad(y_true, y_pred):
     return (y_pred - y_true) * _f32(2 / y_pred.shape[-1])
 
 
+@_recordable
 def mean_absolute_error(y_true, y_pred):
     """mean(|y_pred - y_true|) over the last axis."""
     return np.mean(np.abs(y_pred - y_true), axis=-1)
@@ -60,6 +93,7 @@ def _mean_absolute_error_grad(y_true, y_pred):
     return np.sign(y_pred - y_true) * _f32(1 / y_pred.shape[-1])
 
 
+@_recordable
 def mean_absolute_percentage_error(y_true, y_pred):
     """100 * mean(|y_true - y_pred| / max(|y_true|, eps)) over the last axis."""
     return _f32(100) * np.mean(np.abs(y_true - y_pred) / np.maximum(np.abs(y_true), _f32(EPSILON)), axis=-1)
@@ -69,6 +103,7 @@ def _mean_absolute_percentage_error_grad(y_true, y_pred):
     return np.sign(y_pred - y_true) * _f32(100 / y_pred.shape[-1]) / np.maximum(np.abs(y_true), _f32(EPSILON))
 
 
+@_recordable
 def mean_squared_logarithmic_error(y_true, y_pred):
     """mean((log(1 + y_pred) - log(1 + y_true))**2), inputs floored at eps."""
     diff = np.log1p(np.maximum(y_pred, _f32(EPSILON))) - np.log1p(np.maximum(y_true, _f32(EPSILON)))
@@ -81,6 +116,7 @@ def _mean_squared_logarithmic_error_grad(y_true, y_pred):
     return diff * _f32(2 / y_pred.shape[-1]) / (1 + clipped) * (y_pred > EPSILON)
 
 
+@_recordable
 def huber(y_true, y_pred, delta=1.0):
     """0.5 * e**2 where |e| <= delta, else delta * (|e| - delta / 2); mean over the last axis."""
     error = np.abs(y_pred - y_true)
@@ -92,6 +128,7 @@ def _huber_grad(y_true, y_pred, delta=1.0):
     return np.clip(y_pred - y_true, -delta, delta).astype(np.float32) * _f32(1 / y_pred.shape[-1])
 
 
+@_recordable
 def log_cosh(y_true, y_pred):
     """mean(log(cosh(y_pred - y_true))) over the last axis, without overflow."""
     e = y_pred - y_true
@@ -102,6 +139,7 @@ def _log_cosh_grad(y_true, y_pred):
     return np.tanh(y_pred - y_true) * _f32(1 / y_pred.shape[-1])
 
 
+@_recordable
 def kl_divergence(y_true, y_pred):
     """sum(y_true * log(y_true / y_pred)), both clipped to [eps, 1]."""
     t = np.clip(y_true, EPSILON, 1).astype(np.float32)
@@ -122,6 +160,7 @@ def _hinge_labels(y_true):
     return y_true
 
 
+@_recordable
 def hinge(y_true, y_pred):
     """mean(max(1 - y_true * y_pred, 0)); labels 0/1 are read as -1/1."""
     return np.mean(np.maximum(1 - _hinge_labels(y_true) * y_pred, 0), axis=-1)
@@ -132,6 +171,7 @@ def _hinge_grad(y_true, y_pred):
     return -t * (1 - t * y_pred > 0) * _f32(1 / y_pred.shape[-1])
 
 
+@_recordable
 def squared_hinge(y_true, y_pred):
     """mean(max(1 - y_true * y_pred, 0)**2); labels 0/1 are read as -1/1."""
     return np.mean(np.square(np.maximum(1 - _hinge_labels(y_true) * y_pred, 0)), axis=-1)
@@ -142,6 +182,7 @@ def _squared_hinge_grad(y_true, y_pred):
     return -2 * t * np.maximum(1 - t * y_pred, 0) * _f32(1 / y_pred.shape[-1])
 
 
+@_recordable
 def categorical_hinge(y_true, y_pred):
     """max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)."""
     pos = np.sum(y_true * y_pred, axis=-1)
@@ -158,6 +199,7 @@ def _categorical_hinge_grad(y_true, y_pred):
     return (top * (1 - y_true) - y_true) * ((neg - pos + 1) > 0)
 
 
+@_recordable
 def poisson(y_true, y_pred):
     """mean(y_pred - y_true * log(y_pred + eps)) over the last axis."""
     return np.mean(y_pred - y_true * np.log(y_pred + _f32(EPSILON)), axis=-1)
@@ -171,6 +213,7 @@ def _l2_normalize(x, axis):
     return x / np.sqrt(np.maximum(np.sum(x * x, axis=axis, keepdims=True), _f32(1e-12)))
 
 
+@_recordable
 def cosine_similarity(y_true, y_pred, axis=-1):
     """-sum(l2_normalize(y_true) * l2_normalize(y_pred)) along ``axis``."""
     return -np.sum(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis), axis=axis)
@@ -183,6 +226,7 @@ def _cosine_similarity_grad(y_true, y_pred, axis=-1):
     return -(t - np.sum(t * unit, axis=axis, keepdims=True) * unit) / norm
 
 
+@_recordable
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Mean binary cross-entropy over ``axis``; probabilities clipped to [eps, 1 - eps] in float32."""
     y_true = _smooth_binary(_as_float(y_true), label_smoothing)
@@ -199,6 +243,7 @@ def _smooth_binary(y_true, label_smoothing):
     return y_true if not label_smoothing else y_true * _f32(1 - label_smoothing) + _f32(0.5 * label_smoothing)
 
 
+@_recordable
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """-sum(y_true * log(p)); probabilities are divided by their sum and clipped to [eps, 1 - eps].
 
@@ -223,6 +268,7 @@ def _smooth_categorical(y_true, label_smoothing, axis):
     return y_true * _f32(1 - label_smoothing) + _f32(label_smoothing / y_true.shape[axis])
 
 
+@_recordable
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
     """-log(p[label]) for integer labels; probabilities normalized and clipped like the categorical loss."""
     y_pred = _as_float(y_pred)

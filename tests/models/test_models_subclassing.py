@@ -164,3 +164,22 @@ def test_a_shared_layer_gets_the_sum_of_its_calls_gradients():
     y2 = X[4:8] @ dense.kernel.value + dense.bias.value
     expected = X[:4].T @ np.ones((4, 3)) + X[4:8].T @ (2 * y2)
     np.testing.assert_allclose(kernel_grad, expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["mean_squared_error", "mean_absolute_error", "binary_crossentropy",
+                                  "sparse_categorical_crossentropy", "huber", "log_cosh"])
+def test_loss_functions_on_a_recorded_prediction_are_differentiated_by_their_own_gradient(name):
+    from gradient_check import assert_gradients_close, numerical_gradient
+    fn = getattr(keras.losses, name)
+    rng = np.random.default_rng(5)
+    labels = {"sparse_categorical_crossentropy": np.array([0, 2, 1, 2]),
+              "binary_crossentropy": (rng.random((4, 3)) > 0.5).astype(np.float32)}.get(name, rng.normal(size=(4, 3)))
+    p = (rng.uniform(0.2, 0.8, (4, 3)) if "entropy" in name else rng.normal(size=(4, 3))).astype(np.float32)
+    weights = np.arange(1, 5, dtype=np.float32)
+    with keras.GradientTape() as tape:
+        watched = tape.watch(p)
+        total = ops.sum(fn(labels, watched) * weights)
+    analytic = tape.gradient(total, watched)
+    numeric = numerical_gradient(lambda q: np.sum(fn(labels, q.astype(np.float32)) * weights), p, h=1e-2,
+                                 richardson=True)
+    assert_gradients_close(analytic, numeric, 2e-3, 1e-4, name)
