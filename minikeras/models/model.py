@@ -614,6 +614,18 @@ class Model(Layer):
         return self._call(as_float32(x), False)
 
     # -- saving (formats live in minikeras.saving) --------------------------------------------------
+    @property
+    def layers(self):
+        """The layers a subclassed model holds as attributes, in assignment order (Keras:
+        ``Model.layers``); Sequential and Functional list theirs."""
+        return self._sublayers()
+
+    def _saving_children(self):
+        """A subclassed model: its layer attributes and, at its alphabetical place, ``layers``
+        (the layers it tracks, in assignment order), as Keras's saving walks them."""
+        pairs = Layer._saving_children(self) + [("layers", self.layers)]
+        return sorted(pairs, key=lambda pair: (pair[0].startswith("_"), pair[0]))
+
     def save(self, filepath, overwrite=True, **kwargs):
         """Save architecture, weights and optimizer state (``.keras`` or legacy ``.h5``)."""
         from ..saving import save_model
