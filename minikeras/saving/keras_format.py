@@ -24,7 +24,7 @@ BOMB_EXPANSION = 100
 
 def save_keras(model, path):
     """Write ``model`` to ``path`` (a temporary file the caller renames into place)."""
-    from .. import __version__ as minikeras_version
+    from .._version import __version__ as minikeras_version
     config = json.dumps(model_to_config(model))
     metadata = json.dumps({"keras_version": KERAS_VERSION, "minikeras_version": minikeras_version,
                            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})

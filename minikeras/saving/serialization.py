@@ -20,7 +20,7 @@ from ..layers import Dense, InputLayer, builtin_class
 from ..layers import deserialize as deserialize_layer
 from ..layers import serialize as serialize_layer
 from .functional_config import functional_from_config, layer_entry
-from ..registry import _custom_lookup, custom_object_scope
+from ..registry import _custom_lookup, custom_object_scope, serialize_lambda  # noqa: F401 (re-exported)
 
 # The Keras release whose file layouts minikeras writes (and reads).
 KERAS_VERSION = "3.15.1"
@@ -33,16 +33,6 @@ _SPECIAL = {"__lambda__", "__numpy__", "__tuple__", "__bytes__", "__slice__", "_
 
 
 # -- lambdas (only with safe_mode=False) ---------------------------------------------------
-def serialize_lambda(fn):
-    """Keras's ``{"class_name": "__lambda__", ...}`` form: base64 bytecode, defaults, closure."""
-    warnings.warn("The object being serialized includes a lambda: loading it will need "
-                  "safe_mode=False. Prefer a named function registered with "
-                  "@minikeras.saving.register_keras_serializable().", stacklevel=3)
-    code = base64.encodebytes(marshal.dumps(fn.__code__)).decode("ascii")
-    closure = tuple(cell.cell_contents for cell in fn.__closure__) if fn.__closure__ else None
-    return {"class_name": "__lambda__", "config": {"value": [code, fn.__defaults__, closure]}}
-
-
 def _load_lambda(config, where):
     """A function from Keras's ``__lambda__`` config: ``{"value": [code, defaults, closure]}``
     (serialize_keras_object) or ``{"code", "defaults", "closure"}`` (a Lambda layer's function)."""
@@ -331,8 +321,7 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
     ``clone_function(layer) -> layer`` may replace how each layer is copied (default: from
     its config). The clone is not compiled, as in Keras.
     """
-    from ..layers import serialize as serialize_layer
-    from ..models.sequential import Sequential
+    Sequential = builtin_class("Sequential")
     if input_tensors is not None or call_function is not None or kwargs:
         raise ValueError("clone_model in minikeras takes a Sequential model and clone_function only")
     if not isinstance(model, Sequential):
