@@ -614,6 +614,15 @@ class Model(Layer):
         return self._call(as_float32(x), False)
 
     # -- saving (formats live in minikeras.saving) --------------------------------------------------
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A model from ``get_config()``: a functional config (``layers``, ``input_layers``...)
+        rebuilds the graph into a ``cls`` (Keras: ``Model.from_config``), else ``cls(**config)``."""
+        if isinstance(config, dict) and "layers" in config and "input_layers" in config:
+            from ..saving.functional_config import functional_from_config
+            return functional_from_config(config, custom_objects, cls=cls)
+        return super().from_config(config)
+
     @property
     def layers(self):
         """The layers a subclassed model holds as attributes, in assignment order (Keras:
@@ -688,7 +697,8 @@ def _with_functional(cls):
     if cls not in _FUNCTIONAL_SUBCLASSES:
         from .functional import Functional
         _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional),
-                                           {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+                                           {"__module__": cls.__module__, "__qualname__": cls.__qualname__,
+                                            "_functional_of": cls})
     return _FUNCTIONAL_SUBCLASSES[cls]
 
 

@@ -36,11 +36,18 @@ def layer_entry(layer):
     """``serialize_keras_object(layer)`` as Keras writes it inside a model: a nested model
     also carries its (empty) compile config, a nested Functional Keras's module and name."""
     config = serialize_layer(layer)
+    user_class = getattr(type(layer), "_functional_of", None)  # CustomModel(inputs, outputs)
+    if user_class is not None:
+        # Keras names the user's class: "package>Name" when registered, else its plain name.
+        config["module"] = user_class.__module__
+        config["registered_name"] = user_class.__dict__.get("_registered_name") or user_class.__name__
     if _is_functional(layer):
         if config.get("registered_name") is None:
             config["module"] = "keras.src.models.functional"
             config["registered_name"] = "Functional"
         config["build_config"] = {"input_shape": None}
+    if config.get("module") == "__main__":
+        config["module"] = None  # as Keras writes a class defined in a script
     if callable(getattr(layer, "compile", None)):
         config["compile_config"] = layer.get_compile_config()
     return config

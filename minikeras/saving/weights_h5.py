@@ -4,11 +4,13 @@
 
     /vars                          attrs name=<model name>   (the model's own variables: none)
     /layers/<key>/vars/0, 1, ...   attrs name=<layer name>   (trainable first, then non-trainable)
-    /layers/<key>/layers/...       (a nested Sequential's layers)
+    /layers/<key>/layers/...       (a nested Sequential's or Functional's layers)
+    /<attribute>/vars/...          (a subclassed model's layer attributes; lists as /<attribute>/<key>)
     /optimizer/vars/0, 1, ...      attrs name=<optimizer name> (Keras's optimizer.variables order)
 
 ``<key>`` is the snake-cased class name made unique within its list (``dense``,
-``dense_1``, ...), not the layer's name: files match models by position and type.
+``dense_1``, ...), not the layer's name: files match models by position and type. The paths
+come from one walk over each object's ``_saving_children()``, as Keras's ``_walk_saveable``.
 """
 import re
 import warnings

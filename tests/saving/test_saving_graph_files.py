@@ -589,3 +589,27 @@ def test_real_keras_restores_the_optimizer_state_minikeras_wrote(keras_report):
         expected = [np.asarray(a).ravel()[:3].tolist() for a in _optimizer_state(model)]
         np.testing.assert_allclose(np.concatenate([np.ravel(v) for v in report[name + ".keras"]["optimizer"]]),
                                    np.concatenate([np.ravel(v) for v in expected]), rtol=1e-6, err_msg=name)
+
+
+@keras.saving.register_keras_serializable(package="mk_test")
+class CustomFunctional(keras.Model):
+    """A registered Model subclass built as CustomModel(inputs, outputs)."""
+
+    def describe(self):
+        return f"custom {self.name}"
+
+
+@pytest.mark.parametrize("extension", [".keras", ".h5"])
+def test_a_registered_model_subclass_called_on_tensors_keeps_its_class(extension, tmp_path):
+    inp = keras.Input((8,), name="x")
+    model = CustomFunctional(inp, L.Dense(3, activation="softmax", name="out")(L.Dense(5, name="h")(inp)),
+                             name="custom")
+    model.save(tmp_path / f"m{extension}")
+    config = json.loads(zipfile.ZipFile(tmp_path / "m.keras").read("config.json")) \
+        if extension == ".keras" else None
+    if config is not None:
+        assert (config["class_name"], config["registered_name"]) == ("CustomFunctional", "mk_test>CustomFunctional")
+    again = load(tmp_path / f"m{extension}")
+    assert isinstance(again, CustomFunctional) and again.describe() == "custom custom"
+    x = data("func_mlp")
+    assert_close(again.predict(x, verbose=0), model.predict(x, verbose=0), 0)
