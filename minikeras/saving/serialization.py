@@ -217,10 +217,11 @@ def model_to_config(model):
 
 def to_json(model, **kwargs):
     """``model.to_json()``: Keras's ``{"class_name", "config", ...}`` as a JSON string."""
-    config = serialize_layer(model)
+    config = layer_entry(model)
     if config["class_name"] == "Sequential":
         config["module"] = "keras"
-    config.pop("build_config", None)
+    for key in ("build_config", "compile_config"):
+        config.pop(key, None)
     return json.dumps(config, **kwargs)
 
 

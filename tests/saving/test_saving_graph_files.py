@@ -613,3 +613,22 @@ def test_a_registered_model_subclass_called_on_tensors_keeps_its_class(extension
     assert isinstance(again, CustomFunctional) and again.describe() == "custom custom"
     x = data("func_mlp")
     assert_close(again.predict(x, verbose=0), model.predict(x, verbose=0), 0)
+
+
+def test_functional_to_json_round_trips_through_model_from_json():
+    model = _trained("func_nested")
+    config = json.loads(model.to_json())
+    assert (config["module"], config["class_name"], config["registered_name"]) == \
+        ("keras.src.models.functional", "Functional", "Functional")
+    again = keras.models.model_from_json(model.to_json())
+    assert [layer.name for layer in again.layers] == [layer.name for layer in model.layers]
+    again.set_weights(model.get_weights())
+    assert_close(again.predict(data("func_nested"), verbose=0), model.predict(data("func_nested"), verbose=0), 0)
+
+
+def test_absurd_functional_shapes_are_refused_before_allocating(tmp_path):
+    def huge(config):
+        config["config"]["layers"][1]["config"]["units"] = 10 ** 9
+    path = _rewrite(FILES / "func_mlp.keras", tmp_path / "huge.keras", huge)
+    with pytest.raises(ValueError, match=r"huge.keras.*parameters.*does not match"):
+        load(path)
