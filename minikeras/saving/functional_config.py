@@ -14,12 +14,17 @@ config, then calls the layers on rebuilt tensors node by node, as often as neede
 nodes are made (Keras's ``functional_from_config``); nothing named in the config is imported.
 Keras 2's node form ``[[["name", 0, 0, {kwargs}], ...]]`` is read too.
 """
+import contextvars
+
 from ..keras_tensor import KerasTensor, map_structure
 from ..layers import builtin_class, serialize as serialize_layer
 from ..layers import deserialize as deserialize_layer
 from ..layers.dense import Dense
 
 KERAS_TENSOR = "__keras_tensor__"
+# While a file's config is rebuilt: how many values its weights hold, so that a model nested
+# in it (rebuilt through its class's from_config) is checked against the file too.
+PARAMETER_LIMIT = contextvars.ContextVar("minikeras_parameter_limit", default=None)
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -203,6 +208,7 @@ def functional_from_config(config, custom_objects=None, cls=None, where="config"
             raise ValueError(f"{where}: inbound_nodes of layer {name!r} must be a list")
         queues[name] = list(inbound)
         order.append(name)
+    limit = PARAMETER_LIMIT.get() if limit is None else limit
     budget = [float("inf") if limit is None else limit]
     while any(queues.values()):
         progress = False

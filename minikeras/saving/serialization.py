@@ -19,7 +19,7 @@ from .. import losses, metrics, optimizers
 from ..layers import Dense, InputLayer, builtin_class
 from ..layers import deserialize as deserialize_layer
 from ..layers import serialize as serialize_layer
-from .functional_config import functional_from_config, layer_entry
+from .functional_config import PARAMETER_LIMIT, functional_from_config, layer_entry
 from ..registry import _custom_lookup, custom_object_scope, serialize_lambda  # noqa: F401 (re-exported)
 
 # The Keras release whose file layouts minikeras writes (and reads).
@@ -121,6 +121,7 @@ def model_from_config(config, custom_objects=None, safe_mode=True, where="config
     config = resolve_file_config(config, where, custom_objects, safe_mode)
     class_name = config["class_name"]
     limit = MAX_PARAMETERS if max_parameters is None else max_parameters
+    token = PARAMETER_LIMIT.set(limit)
     with custom_object_scope(custom_objects):
         try:
             if class_name == "Sequential":
@@ -134,6 +135,8 @@ def model_from_config(config, custom_objects=None, safe_mode=True, where="config
             raise ValueError(f"{where}: invalid model config: {type(error).__name__}: {error}") from None
         except MemoryError:
             raise ValueError(f"{where}: the model config asks for more memory than is available") from None
+        finally:
+            PARAMETER_LIMIT.reset(token)
     if not callable(getattr(model, "compile", None)):
         raise ValueError(f"{where}: the config describes a {type(model).__name__}, not a model")
     return model
@@ -157,6 +160,8 @@ def sequential_from_config(config, custom_objects=None, where="config", limit=ma
     """A Sequential (of class ``cls``) from its config: layers are rebuilt and the whole
     architecture checked (shapes, at most ``limit`` Dense parameters) before any weight is
     allocated. ``Sequential.from_config`` and the file loaders both come here."""
+    if limit == math.inf and PARAMETER_LIMIT.get() is not None:
+        limit = PARAMETER_LIMIT.get()  # a Sequential nested in a functional model read from a file
     if not isinstance(config, dict) or not isinstance(config.get("layers", []), list):
         raise ValueError(f"{where}: a Sequential config must be a dict with a 'layers' list")
     layers = []

@@ -632,3 +632,13 @@ def test_absurd_functional_shapes_are_refused_before_allocating(tmp_path):
     path = _rewrite(FILES / "func_mlp.keras", tmp_path / "huge.keras", huge)
     with pytest.raises(ValueError, match=r"huge.keras.*parameters.*does not match"):
         load(path)
+
+
+@pytest.mark.parametrize("nested", ["inner", "head"])
+def test_absurd_shapes_inside_nested_models_are_refused_before_allocating(nested, tmp_path):
+    def huge(config):
+        entry = [e for e in config["config"]["layers"] if e["name"] == nested][0]
+        entry["config"]["layers"][1]["config"]["units"] = 10 ** 9
+    path = _rewrite(FILES / "func_nested.keras", tmp_path / "huge.keras", huge)
+    with pytest.raises(ValueError, match=r"huge.keras.*parameters.*does not match"):
+        load(path)
