@@ -11,7 +11,10 @@ from .models import Model, Sequential
 from .saving import load_model
 from .tape import GradientTape
 
-__version__ = "0.1.0"
+utils.serialize_keras_object = saving.serialize_keras_object
+utils.deserialize_keras_object = saving.deserialize_keras_object
+
+from ._version import __version__
 
 __all__ = ["activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models",
            "ops", "optimizers", "random", "regularizers", "saving", "utils", "GradientTape", "Input", "Layer", "Model",

@@ -68,11 +68,13 @@ def _ops():
 
 
 def flatten(structure):
-    """The leaves of nested lists, tuples and dicts (dicts in key order), as a list."""
+    """The leaves of nested lists, tuples and dicts, as a list; a dict's leaves come in sorted
+    key order, as Keras's ``tree.flatten`` gives them (so ``model.outputs`` and the layer order
+    of a dict-output model are Keras's)."""
     if isinstance(structure, (list, tuple)):
         return [leaf for item in structure for leaf in flatten(item)]
     if isinstance(structure, dict):
-        return [leaf for key in structure for leaf in flatten(structure[key])]
+        return [leaf for key in sorted(structure) for leaf in flatten(structure[key])]
     return [structure]
 
 

@@ -5,8 +5,11 @@ string, a Keras config dict, an instance or a callable. Loading files goes throu
 registries, so nothing named in a file is ever imported or executed: an unknown name is an
 error that lists the valid ones.
 """
+import base64
 import difflib
+import marshal
 import threading
+import warnings
 
 _custom_objects = {}
 _scope = threading.local()
@@ -182,7 +185,6 @@ class Registry:
                     "class_name": cls.__name__, "config": obj.get_config(),
                     "registered_name": name}
         if getattr(obj, "__name__", None) == "<lambda>":
-            from .saving.serialization import serialize_lambda
             return serialize_lambda(obj)
         name = getattr(obj, "_registered_name", None)
         if name:
@@ -202,3 +204,13 @@ def _module_of(kind):
             "constraint": "keras.constraints",
             "layer": "keras.layers", "learning rate schedule": "keras.optimizers.schedules",
             "activation": "keras.activations"}.get(kind, "keras")
+
+
+def serialize_lambda(fn):
+    """Keras's ``{"class_name": "__lambda__", ...}`` form: base64 bytecode, defaults, closure."""
+    warnings.warn("The object being serialized includes a lambda: loading it will need "
+                  "safe_mode=False. Prefer a named function registered with "
+                  "@minikeras.saving.register_keras_serializable().", stacklevel=3)
+    code = base64.encodebytes(marshal.dumps(fn.__code__)).decode("ascii")
+    closure = tuple(cell.cell_contents for cell in fn.__closure__) if fn.__closure__ else None
+    return {"class_name": "__lambda__", "config": {"value": [code, fn.__defaults__, closure]}}

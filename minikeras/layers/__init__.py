@@ -25,6 +25,11 @@ def register(cls):
     return _registry.register(cls, cls.__name__)
 
 
+def builtin_class(name):
+    """The built-in layer or model class registered as ``name`` (``"Sequential"``, ``"Functional"``)."""
+    return _registry._objects[name]
+
+
 def serialize(layer):
     """Keras's layer config: ``{"module", "class_name", "config", "registered_name"}``."""
     config = _registry.serialize(layer)
@@ -50,7 +55,8 @@ def deserialize(config, custom_objects=None):
     """Rebuild a layer from its config without importing anything the config names."""
     layer_config = config.get("config") if isinstance(config, dict) else None
     if isinstance(layer_config, dict) and config.get("class_name") in ("Sequential", "Functional", "Model"):
-        cls = _registry.lookup(config["class_name"], custom_objects)
+        cls = _registry.lookup("Functional" if config["class_name"] == "Model" else config["class_name"],
+                               custom_objects)
         return cls.from_config(layer_config, custom_objects)
     return _registry.deserialize(config, custom_objects)
 

@@ -207,6 +207,33 @@ class Layer:
     trainable_variables = trainable_weights
     variables = weights
 
+    # -- what saving walks ------------------------------------------------------------------
+    def _saving_children(self):
+        """The ``(name, child)`` pairs Keras's saving walks below this object, in its order.
+
+        A child is a layer (saved under ``name``) or a list of layers (saved under
+        ``name/<snake_case class name, de-duplicated>``). A layer answers the layers it holds
+        as attributes, by attribute name as Keras sorts ``dir()`` (private ones last); models
+        add their ``layers`` (see Model, Sequential, Functional).
+        """
+        pairs = []
+        for name, value in self.__dict__.items():
+            if name in _UNTRACKED:
+                continue
+            if isinstance(value, Layer):
+                pairs.append((name, value))
+            elif isinstance(value, (list, tuple, dict)):
+                found = []
+                _collect_layers(value, found)
+                if found:
+                    pairs.append((name, found))
+        return sorted(pairs, key=lambda pair: (pair[0].startswith("_"), pair[0]))
+
+    def _variable_prefix(self, outer):
+        """The path prefix Keras gives the variables of this layer and of the layers it holds,
+        inside a container whose prefix is ``outer`` (``"model/dense"`` -> ``model/dense/kernel``)."""
+        return f"{outer}/{self.name}" if outer else self.name
+
     def get_weights(self):
         """Copies of the weight arrays, in creation order."""
         return [v.value.copy() for v in self.weights]

@@ -149,7 +149,8 @@ class Functional(Model):
         structure = self._input_structure
         n = len(self._inputs)
         if isinstance(inputs, dict):
-            names = list(structure) if isinstance(structure, dict) else [t.name for t in self._inputs]
+            # (self._inputs holds a dict's tensors in sorted key order, as Keras flattens it)
+            names = sorted(structure) if isinstance(structure, dict) else [t.name for t in self._inputs]
             missing = [name for name in names if name not in inputs]
             if missing:
                 raise ValueError(f"Model {self.name!r} expects inputs named {names}; the dict given has keys "
@@ -340,6 +341,15 @@ class Functional(Model):
         for line in summary_lines(self, line_length or (80 if chain else 98), connected=not chain):
             print_fn(line)
 
+    def _saving_children(self):
+        """``layers`` first (InputLayers included), then any layer attributes of a subclass."""
+        return [("layers", self.layers)] + Layer._saving_children(self)
+
+    def _variable_prefix(self, outer):
+        # Keras names the variables of a functional model's layers by the layer names alone
+        # (``inner_dense/kernel``), nested or not: they were built outside the model.
+        return ""
+
     def get_config(self):
         from ..saving.functional_config import functional_config
         return functional_config(self)
@@ -423,3 +433,12 @@ def _is_chain(model):
         if len(node.input_tensors) != 1 or len(node.operation._inbound_nodes) > 1:
             return False
     return len(model._inputs) == 1 and len(model._outputs) == 1
+
+
+def _register_as_layer():
+    # A functional model can be a layer of another model, so layer configs may name it.
+    from ..layers import register
+    register(Functional)
+
+
+_register_as_layer()

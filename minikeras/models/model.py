@@ -807,6 +807,27 @@ class Model(Layer):
         return self._call(as_float32(x), False)
 
     # -- saving (formats live in minikeras.saving) --------------------------------------------------
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A model from ``get_config()``: a functional config (``layers``, ``input_layers``...)
+        rebuilds the graph into a ``cls`` (Keras: ``Model.from_config``), else ``cls(**config)``."""
+        if isinstance(config, dict) and "layers" in config and "input_layers" in config:
+            from ..saving.functional_config import functional_from_config
+            return functional_from_config(config, custom_objects, cls=cls)
+        return super().from_config(config)
+
+    @property
+    def layers(self):
+        """The layers a subclassed model holds as attributes, in assignment order (Keras:
+        ``Model.layers``); Sequential and Functional list theirs."""
+        return self._sublayers()
+
+    def _saving_children(self):
+        """A subclassed model: its layer attributes and, at its alphabetical place, ``layers``
+        (the layers it tracks, in assignment order), as Keras's saving walks them."""
+        pairs = Layer._saving_children(self) + [("layers", self.layers)]
+        return sorted(pairs, key=lambda pair: (pair[0].startswith("_"), pair[0]))
+
     def save(self, filepath, overwrite=True, **kwargs):
         """Save architecture, weights and optimizer state (``.keras`` or legacy ``.h5``)."""
         from ..saving import save_model
@@ -937,7 +958,8 @@ def _with_functional(cls):
     if cls not in _FUNCTIONAL_SUBCLASSES:
         from .functional import Functional
         _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional),
-                                           {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+                                           {"__module__": cls.__module__, "__qualname__": cls.__qualname__,
+                                            "_functional_of": cls})
     return _FUNCTIONAL_SUBCLASSES[cls]
 
 

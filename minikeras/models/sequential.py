@@ -248,6 +248,9 @@ class Sequential(Model):
             print_fn(line)
 
     # -- config ----------------------------------------------------------------------------------
+    def _saving_children(self):
+        return [("layers", self.layers)]
+
     def get_config(self):
         """Keras's Sequential config: name, layers (InputLayer first when known), build_input_shape."""
         from ..layers import serialize as serialize_layer

@@ -9,7 +9,7 @@ import zipfile
 import h5py
 
 from . import weights_h5
-from .serialization import (KERAS_VERSION, compile_arguments, model_from_config, model_to_config)
+from .serialization import KERAS_VERSION, compile_arguments, compile_model, model_from_config, model_to_config
 
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
 # Bigger members than this are not read into memory (the weights are bounded by the zip itself).
@@ -24,7 +24,7 @@ BOMB_EXPANSION = 100
 
 def save_keras(model, path):
     """Write ``model`` to ``path`` (a temporary file the caller renames into place)."""
-    from .. import __version__ as minikeras_version
+    from .._version import __version__ as minikeras_version
     config = json.dumps(model_to_config(model))
     metadata = json.dumps({"keras_version": KERAS_VERSION, "minikeras_version": minikeras_version,
                            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
@@ -80,8 +80,8 @@ def load_keras(path, custom_objects=None, compile=True, safe_mode=True):
             optimizer = None
             if compile_config.get("optimizer") is None:
                 optimizer = _optimizer_from_weights(h5, path)
-            model.compile(**compile_arguments(compile_config, path, custom_objects, optimizer))
-            if model.built:
+            compiled = compile_model(model, compile_arguments(compile_config, path, custom_objects, optimizer), path)
+            if compiled and model.built:
                 model.optimizer.build(model.trainable_weights)
         if model.built:
             weights_h5.load_weights(h5, model, path, load_optimizer=compile)

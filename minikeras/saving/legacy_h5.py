@@ -20,7 +20,8 @@ import numpy as np
 
 from .. import optimizers
 from .optimizer_state import optimizer_entries, prepare_optimizer_restore, variable_paths
-from .serialization import KERAS_VERSION, compile_arguments, compile_config, model_from_config
+from .serialization import (KERAS_VERSION, compile_arguments, compile_config, compile_model, model_from_config,
+                            model_to_config)
 from .weights_h5 import count_values, largest_weight, read_array, skip_or_raise
 
 
@@ -32,16 +33,30 @@ def _legacy_object(config):
     return {"class_name": config.get("registered_name") or config["class_name"], "config": config["config"]}
 
 
+def _legacy_entry(entry):
+    """A layer or model config as Keras's legacy format writes it: ``{"class_name", "config"}``
+    (plus ``name``/``inbound_nodes`` inside a functional model), nested models likewise."""
+    legacy = _legacy_object(entry)
+    if not isinstance(legacy, dict) or legacy is entry:
+        return legacy
+    config = legacy["config"]
+    if isinstance(config, dict) and isinstance(config.get("layers"), list):
+        legacy["config"] = {**config, "layers": [_legacy_entry(layer) for layer in config["layers"]]}
+    for key in ("name", "inbound_nodes"):
+        if key in entry:
+            legacy[key] = entry[key]
+    return legacy
+
+
 def _legacy_model_config(model):
-    def legacy_layers(config):
-        layers = []
-        for entry in config["layers"]:
-            entry = _legacy_object(entry)
-            if entry["class_name"] == "Sequential":
-                entry = {"class_name": "Sequential", "config": legacy_layers(entry["config"])}
-            layers.append(entry)
-        return {**config, "layers": layers}
-    return {"class_name": type(model).__name__, "config": legacy_layers(model.get_config())}
+    config = _legacy_entry(model_to_config(model))
+    config["class_name"] = type(model).__name__
+    if "build_config" in model_to_config(model) and not hasattr(model, "_output_structure") \
+            and config["class_name"] != "Sequential":
+        # A subclassed model's legacy config says nothing of its input shape, so Keras cannot
+        # rebuild it; minikeras adds the build config (Keras ignores the extra key).
+        config["build_config"] = model_to_config(model)["build_config"]
+    return config
 
 
 def _legacy_training_config(model):
@@ -223,9 +238,11 @@ def load_h5(h5, where, custom_objects=None, compile=True, safe_mode=True):
         if not isinstance(training, dict) or not isinstance(training.get("optimizer_config"), dict):
             raise ValueError(f"{where}: training_config has no optimizer_config")
         optimizer = optimizers.deserialize(training["optimizer_config"], custom_objects)
-        model.compile(**compile_arguments(training, where, custom_objects, optimizer))
+        compiled = compile_model(model, compile_arguments(training, where, custom_objects, optimizer), where)
         group = h5.get("optimizer_weights")
-        if isinstance(group, h5py.Group):
+        if not compiled:
+            pass
+        elif isinstance(group, h5py.Group):
             names = _names(group, "weight_names", where)
             arrays = [read_array(group.get(n), where, f"optimizer_weights/{n}", largest_weight(model))
                       for n in names]

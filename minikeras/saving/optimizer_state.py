@@ -20,18 +20,21 @@ def _slot_entries(optimizer, variables, paths):
 
 
 def variable_paths(model):
-    """``{id(variable): "model/layer/weight"}`` as Keras names a Sequential's variables."""
-    from ..models.sequential import Sequential
-    paths = {}
+    """``{id(variable): path}`` as Keras names variables: ``sequential/dense/kernel``,
+    ``my_model/encoder/kernel``, but ``dense/kernel`` inside a functional model (each object's
+    ``_variable_prefix``), found along the layers saving walks (``_saving_children``)."""
+    paths, visited = {}, set()
 
-    def walk(container, prefix):
-        for layer in container.layers:
-            if isinstance(layer, Sequential):
-                walk(layer, f"{prefix}/{layer.name}")
-                continue
-            for variable in layer.weights:
-                paths[id(variable)] = f"{prefix}/{layer.name}/{variable.name}"
-    walk(model, model.name)
+    def walk(layer, prefix):
+        if id(layer) in visited:
+            return
+        visited.add(id(layer))
+        for variable in getattr(layer, "_variables", []):
+            paths.setdefault(id(variable), f"{prefix}/{variable.name}" if prefix else variable.name)
+        for _, child in layer._saving_children():
+            for sub in child if isinstance(child, list) else [child]:
+                walk(sub, sub._variable_prefix(prefix))
+    walk(model, model._variable_prefix(""))
     return paths
 
 

@@ -16,30 +16,23 @@ import warnings
 import numpy as np
 
 from .. import losses, metrics, optimizers
-from ..layers import Dense, InputLayer
+from ..layers import Dense, InputLayer, builtin_class
 from ..layers import deserialize as deserialize_layer
-from ..registry import _custom_lookup, custom_object_scope
+from ..layers import serialize as serialize_layer
+from .functional_config import PARAMETER_LIMIT, functional_from_config, layer_entry
+from ..registry import _custom_lookup, custom_object_scope, serialize_lambda  # noqa: F401 (re-exported)
 
 # The Keras release whose file layouts minikeras writes (and reads).
 KERAS_VERSION = "3.15.1"
 # Without a file to compare against, a config may not ask for more parameters than this.
 MAX_PARAMETERS = 2 ** 28
 
+# (``__keras_tensor__`` is a functional model's node input: functional_config reads it.)
 _SPECIAL = {"__lambda__", "__numpy__", "__tuple__", "__bytes__", "__slice__", "__ellipsis__",
-            "__tensor__", "__keras_tensor__", "__typespec__"}
+            "__tensor__", "__typespec__"}
 
 
 # -- lambdas (only with safe_mode=False) ---------------------------------------------------
-def serialize_lambda(fn):
-    """Keras's ``{"class_name": "__lambda__", ...}`` form: base64 bytecode, defaults, closure."""
-    warnings.warn("The object being serialized includes a lambda: loading it will need "
-                  "safe_mode=False. Prefer a named function registered with "
-                  "@minikeras.saving.register_keras_serializable().", stacklevel=3)
-    code = base64.encodebytes(marshal.dumps(fn.__code__)).decode("ascii")
-    closure = tuple(cell.cell_contents for cell in fn.__closure__) if fn.__closure__ else None
-    return {"class_name": "__lambda__", "config": {"value": [code, fn.__defaults__, closure]}}
-
-
 def _load_lambda(config, where):
     """A function from Keras's ``__lambda__`` config: ``{"value": [code, defaults, closure]}``
     (serialize_keras_object) or ``{"code", "defaults", "closure"}`` (a Lambda layer's function)."""
@@ -127,30 +120,48 @@ def model_from_config(config, custom_objects=None, safe_mode=True, where="config
                          f"{type(config).__name__}")
     config = resolve_file_config(config, where, custom_objects, safe_mode)
     class_name = config["class_name"]
-    if class_name in ("Functional", "Model"):
-        raise ValueError(f"{where}: the model is a Keras functional model ({class_name}); minikeras "
-                         "only has Sequential models")
     limit = MAX_PARAMETERS if max_parameters is None else max_parameters
+    token = PARAMETER_LIMIT.set(limit)
     with custom_object_scope(custom_objects):
         try:
             if class_name == "Sequential":
-                return sequential_from_config(config.get("config"), custom_objects, where, limit)
-            model = deserialize_layer(config, custom_objects)
+                model = sequential_from_config(config.get("config"), custom_objects, where, limit)
+            elif class_name in ("Functional", "Model"):
+                model = functional_from_config(config.get("config"), custom_objects, where=where, limit=limit)
+            else:
+                model = deserialize_layer(config, custom_objects)
+                _build_subclassed(model, config.get("build_config"), where)
         except (TypeError, KeyError, AttributeError, IndexError) as error:
             raise ValueError(f"{where}: invalid model config: {type(error).__name__}: {error}") from None
         except MemoryError:
             raise ValueError(f"{where}: the model config asks for more memory than is available") from None
-    from ..models.model import Model
-    if not isinstance(model, Model):
+        finally:
+            PARAMETER_LIMIT.reset(token)
+    if not callable(getattr(model, "compile", None)):
         raise ValueError(f"{where}: the config describes a {type(model).__name__}, not a model")
     return model
+
+
+def _build_subclassed(model, build_config, where):
+    """Build a model rebuilt from its own ``get_config`` as Keras does: run ``call`` once on
+    the saved input shape (``build_config``), so its layers create their weights."""
+    if model.built or not isinstance(build_config, dict) or build_config.get("input_shape") is None:
+        return
+    shape = build_config["input_shape"]
+    if not isinstance(shape, (list, tuple)) or len(shape) < 2:
+        raise ValueError(f"{where}: build_config input_shape must be a list with a batch dimension, got {shape!r}")
+    shape = (None,) + tuple(None if d is None else _as_int(d, "an input dimension", where) for d in shape[1:])
+    if any(d is not None and d <= 0 for d in shape[1:]):
+        raise ValueError(f"{where}: build_config input_shape has a non-positive dimension: {shape}")
+    model.build_for(shape)
 
 
 def sequential_from_config(config, custom_objects=None, where="config", limit=math.inf, cls=None):
     """A Sequential (of class ``cls``) from its config: layers are rebuilt and the whole
     architecture checked (shapes, at most ``limit`` Dense parameters) before any weight is
     allocated. ``Sequential.from_config`` and the file loaders both come here."""
-    from ..models.sequential import Sequential
+    if limit == math.inf and PARAMETER_LIMIT.get() is not None:
+        limit = PARAMETER_LIMIT.get()  # a Sequential nested in a functional model read from a file
     if not isinstance(config, dict) or not isinstance(config.get("layers", []), list):
         raise ValueError(f"{where}: a Sequential config must be a dict with a 'layers' list")
     layers = []
@@ -172,7 +183,7 @@ def sequential_from_config(config, custom_objects=None, where="config", limit=ma
         shape = tuple(None if d is None else _as_int(d, "an input dimension", where) for d in shape)
         _check_parameter_count(layers, shape, where, limit)
     name = config.get("name")
-    model = (cls or Sequential)(name=name if isinstance(name, str) and name else None,
+    model = (cls or builtin_class("Sequential"))(name=name if isinstance(name, str) and name else None,
                                 trainable=bool(config.get("trainable", True)))
     for layer in layers:
         model.add(layer)
@@ -184,7 +195,6 @@ def sequential_from_config(config, custom_objects=None, where="config", limit=ma
 def _check_parameter_count(layers, shape, where, limit):
     """Refuse, before allocating anything, a config whose Dense layers need more than ``limit``
     values (custom layers are not counted)."""
-    from ..models.sequential import Sequential
     total = 0
     for layer in layers:
         if isinstance(layer, InputLayer):
@@ -197,18 +207,13 @@ def _check_parameter_count(layers, shape, where, limit):
             raise ValueError(f"{where}: the config asks for at least {total:,} parameters (layer "
                              f"{layer.name!r} with input shape {shape}) but the file holds only "
                              f"{limit:,} values: the architecture does not match the weights")
-        if isinstance(layer, Sequential):
-            inner = layer.compute_output_shape(shape)
-            shape = tuple(inner)
-            continue
         shape = tuple(layer.compute_output_shape(shape))
 
 
 def model_to_config(model):
     """Keras's ``serialize_keras_object(model)``: module, class_name, config, build and compile configs."""
-    from ..layers import serialize as serialize_layer
-    config = serialize_layer(model)
-    if model.built and model.input_shape is not None:
+    config = layer_entry(model)
+    if "build_config" not in config and model.built and isinstance(model.input_shape, (list, tuple)):
         config["build_config"] = {"input_shape": list(model.input_shape)}
     # Keras writes {} for a model that was never compiled.
     config["compile_config"] = compile_config(model) if model.compiled else {}
@@ -217,11 +222,11 @@ def model_to_config(model):
 
 def to_json(model, **kwargs):
     """``model.to_json()``: Keras's ``{"class_name", "config", ...}`` as a JSON string."""
-    from ..layers import serialize as serialize_layer
-    config = serialize_layer(model)
+    config = layer_entry(model)
     if config["class_name"] == "Sequential":
         config["module"] = "keras"
-    config.pop("build_config", None)
+    for key in ("build_config", "compile_config"):
+        config.pop(key, None)
     return json.dumps(config, **kwargs)
 
 
@@ -272,8 +277,7 @@ def compile_arguments(config, where, custom_objects=None, optimizer=None):
             if optimizer is None:
                 optimizer = optimizers.deserialize(config["optimizer"], custom_objects) \
                     if config.get("optimizer") is not None else "rmsprop"
-            loss = config.get("loss")
-            loss = loss if loss is None or isinstance(loss, str) else losses.deserialize(loss, custom_objects)
+            loss = _deserialize_structure(config.get("loss"), lambda c: losses.deserialize(c, custom_objects))
             return {"optimizer": optimizer, "loss": loss, "loss_weights": config.get("loss_weights"),
                     "metrics": _deserialize_metrics(config.get("metrics"), custom_objects),
                     "weighted_metrics": _deserialize_metrics(config.get("weighted_metrics"), custom_objects)}
@@ -281,14 +285,39 @@ def compile_arguments(config, where, custom_objects=None, optimizer=None):
             raise ValueError(f"{where}: invalid compile config: {type(error).__name__}: {error}") from None
 
 
+def _deserialize_structure(value, deserialize):
+    """Losses or metrics as stored: a name or config, or a list or dict of them (one per
+    output of a multi-output model), rebuilt in the same structure."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "class_name" not in value:
+        return {key: _deserialize_structure(item, deserialize) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_deserialize_structure(item, deserialize) for item in value]
+    return deserialize(value)
+
+
 def _deserialize_metrics(value, custom_objects):
     if value is None:
         return None
-    if isinstance(value, dict) and "class_name" not in value:
-        raise ValueError("metrics given as a dict apply to multi-output models, which minikeras does not have")
-    if not isinstance(value, list):
+    if not isinstance(value, (list, dict)) or "class_name" in value:
         value = [value]
-    return [m if isinstance(m, str) else metrics.deserialize(m, custom_objects) for m in value]
+    return _deserialize_structure(value, lambda c: metrics.deserialize(c, custom_objects))
+
+
+def compile_model(model, arguments, where):
+    """``model.compile(**arguments)``; a multi-output compile this minikeras cannot take
+    (losses per output) leaves the model uncompiled with a warning, as Keras does when
+    ``compile_from_config`` fails."""
+    try:
+        model.compile(**arguments)
+    except (ValueError, TypeError) as error:
+        if not isinstance(arguments.get("loss"), (dict, list)) and not isinstance(arguments.get("metrics"), dict):
+            raise
+        warnings.warn(f"{where}: the model was loaded without compiling it: compile with the saved "
+                      f"per-output losses/metrics failed ({error})", stacklevel=3)
+        return False
+    return True
 
 
 def clone_model(model, input_tensors=None, clone_function=None, call_function=None,
@@ -298,8 +327,7 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
     ``clone_function(layer) -> layer`` may replace how each layer is copied (default: from
     its config). The clone is not compiled, as in Keras.
     """
-    from ..layers import serialize as serialize_layer
-    from ..models.sequential import Sequential
+    Sequential = builtin_class("Sequential")
     if input_tensors is not None or call_function is not None or kwargs:
         raise ValueError("clone_model in minikeras takes a Sequential model and clone_function only")
     if not isinstance(model, Sequential):

@@ -4,11 +4,13 @@
 
     /vars                          attrs name=<model name>   (the model's own variables: none)
     /layers/<key>/vars/0, 1, ...   attrs name=<layer name>   (trainable first, then non-trainable)
-    /layers/<key>/layers/...       (a nested Sequential's layers)
+    /layers/<key>/layers/...       (a nested Sequential's or Functional's layers)
+    /<attribute>/vars/...          (a subclassed model's layer attributes; lists as /<attribute>/<key>)
     /optimizer/vars/0, 1, ...      attrs name=<optimizer name> (Keras's optimizer.variables order)
 
 ``<key>`` is the snake-cased class name made unique within its list (``dense``,
-``dense_1``, ...), not the layer's name: files match models by position and type.
+``dense_1``, ...), not the layer's name: files match models by position and type. The paths
+come from one walk over each object's ``_saving_children()``, as Keras's ``_walk_saveable``.
 """
 import re
 import warnings
@@ -29,27 +31,39 @@ def skip_or_raise(problem, where, skip_mismatch):
     warnings.warn(f"{where}: skipping {problem}", stacklevel=4)
 
 def ordered_weights(layer):
-    """A layer's own variables in the order Keras stores them: trainable, then non-trainable."""
-    own = layer.weights
+    """A layer's own variables in the order Keras stores them: trainable, then non-trainable
+    (a model's own are none: its layers' are stored under their own paths)."""
+    own = getattr(layer, "_variables", [])
     return [v for v in own if v.trainable] + [v for v in own if not v.trainable]
 
 
-def layer_entries(model, prefix="layers"):
-    """``[(group path, layer)]`` for every layer, nested Sequentials included (depth first)."""
-    from ..models.sequential import Sequential
-    entries, used = [], {}
-    for layer in model.layers:
-        base = to_snake_case(type(layer).__name__)
-        if base in used:
-            used[base] += 1
-            key = f"{base}_{used[base]}"
-        else:
-            used[base] = 0
-            key = base
-        path = f"{prefix}/{key}"
+def layer_entries(model):
+    """``[(group path, layer)]`` for every layer Keras's saving visits below ``model``, in its
+    order: each object's ``_saving_children()``, depth first; a list's layers are keyed by
+    their snake-cased class name, numbered per list (``dense``, ``dense_1``); a layer met
+    again (shared, or listed twice) is stored once, at its first path, but still counts for
+    the numbering."""
+    entries, visited = [], {id(model)}
+
+    def visit(layer, path):
+        if id(layer) in visited:
+            return
+        visited.add(id(layer))
         entries.append((path, layer))
-        if isinstance(layer, Sequential):
-            entries.extend(layer_entries(layer, f"{path}/layers"))
+        walk(layer, path)
+
+    def walk(obj, prefix):
+        for name, child in obj._saving_children():
+            path = f"{prefix}/{name}" if prefix else name
+            if not isinstance(child, list):
+                visit(child, path)
+                continue
+            used = {}
+            for layer in child:
+                base = to_snake_case(type(layer).__name__)
+                used[base] = used.get(base, -1) + 1
+                visit(layer, f"{path}/{base}_{used[base]}" if used[base] else f"{path}/{base}")
+    walk(model, "")
     return entries
 
 
@@ -62,11 +76,9 @@ def _write_vars(h5, path, name, arrays):
 
 def write_weights(h5, model, include_optimizer=True):
     """Write ``model``'s weights (and optimizer state) into an open, empty h5py file."""
-    from ..models.sequential import Sequential
     _write_vars(h5, "", model.name, [])
     for path, layer in layer_entries(model):
-        _write_vars(h5, path, layer.name, [] if isinstance(layer, Sequential) else
-                    [v.value for v in ordered_weights(layer)])
+        _write_vars(h5, path, layer.name, [v.value for v in ordered_weights(layer)])
     if include_optimizer and model.compiled and model.optimizer is not None:
         entries = optimizer_entries(model.optimizer, model)
         _write_vars(h5, "optimizer", model.optimizer.name, [array for _, array in entries])
@@ -112,7 +124,6 @@ def load_weights(h5, model, where, skip_mismatch=False, load_optimizer=True):
     """Load a Keras-layout weights file into ``model``: every layer's count and shapes are
     checked first, then everything is assigned (nothing changes when an error is raised).
     """
-    from ..models.sequential import Sequential
     if not model.built:
         raise ValueError(f"{where}: the model {model.name!r} is not built yet, so its weights do not exist; "
                          "build it (model.build(input_shape), or give it an Input) before loading weights")
@@ -120,8 +131,6 @@ def load_weights(h5, model, where, skip_mismatch=False, load_optimizer=True):
     limit = largest_weight(model)
     for path, layer in layer_entries(model):
         known.add(path)
-        if isinstance(layer, Sequential):
-            continue
         variables = ordered_weights(layer)
         arrays = _read_vars(h5, path, where, limit)
         arrays = [] if arrays is None and not variables else arrays

@@ -11,11 +11,6 @@ __all__ = ["to_categorical", "normalize", "set_random_seed", "plot_history", "Py
            "register_keras_serializable", "CustomObjectScope", "custom_object_scope", "get_custom_objects",
            "get_registered_name", "get_registered_object", "serialize_keras_object", "deserialize_keras_object"]
 
-
-def __getattr__(name):
-    # Keras 3's keras.utils re-exports these from keras.saving. They are looked up on first
-    # use: minikeras.saving imports the layers, which import minikeras.utils.
-    if name in ("serialize_keras_object", "deserialize_keras_object"):
-        from ..saving import objects
-        return getattr(objects, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# serialize_keras_object / deserialize_keras_object (Keras 3 re-exports them from keras.saving)
+# are set by minikeras/__init__.py once minikeras.saving is imported: minikeras.saving imports
+# the layers, which import minikeras.utils, so importing it here would be a cycle.
