@@ -265,6 +265,8 @@ def _plain_numbers(value):
     """``loss_weights`` as JSON can hold it (NumPy scalars become floats)."""
     if isinstance(value, (list, tuple)):
         return [_plain_numbers(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain_numbers(v) for k, v in value.items()}
     return value if value is None or isinstance(value, (int, float)) else float(value)
 
 
