@@ -94,11 +94,18 @@ class Tracer:
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         # np.exp(t), ndarray + t ...: the keras.op of the ufunc's name (or of its alias below)
+        # (dtype= is honoured by a cast; out= into an array would lose the gradient)
+        dtype = kwargs.pop("dtype", None)
+        if kwargs.get("out", None) is None:
+            kwargs.pop("out", None)
         op = _UFUNC_OPS.get(ufunc.__name__, ufunc.__name__) if method == "__call__" and not kwargs else None
         if op is None or not hasattr(_ops(), op):
             raise TypeError(f"np.{ufunc.__name__} on a recorded value would lose its gradient: use "
                             "the keras.ops function of the same name")
-        return getattr(_ops(), op)(*inputs)
+        result = getattr(_ops(), op)(*inputs)
+        if dtype is not None and type(result) is Tracer and result.value.dtype != np.dtype(dtype):
+            result = _ops().cast(result, dtype)
+        return result
 
     def __getitem__(self, key):
         return _ops().getitem(self, key)

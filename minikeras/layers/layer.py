@@ -290,12 +290,22 @@ class Layer:
         shape-keeping layers use ``same_shape``.
         """
         if type(self).call is Layer.call:
-            return tuple(input_shape)
+            return tuple(input_shape) if _is_shape(input_shape) else input_shape
         if not self.built:
-            self.build(tuple(input_shape))
+            self.build(tuple(input_shape) if _is_shape(input_shape) else input_shape)
             self.built = True
-        probe = np.zeros([1] + [1 if d is None else d for d in input_shape[1:]], dtype=np.float32)
-        return (input_shape[0],) + tuple(np.shape(self.call(probe, training=False))[1:])
+        if self.input_shape is None:
+            self.input_shape = tuple(input_shape) if _is_shape(input_shape) else input_shape
+        if _is_shape(input_shape):
+            probe = np.zeros([1] + [1 if d is None else d for d in input_shape[1:]], dtype=np.float32)
+            return (input_shape[0],) + tuple(np.shape(self.call(probe, training=False))[1:])
+        # several inputs (a list or dict of shapes): probe each, report each output's shape
+        probes = _map_shapes(lambda shape: np.zeros([1] + [1 if d is None else d for d in shape[1:]], np.float32),
+                             input_shape)
+        batch = next(iter(_leaf_shapes(input_shape)))[0]
+        outputs = self.call(probes, training=False)
+        shapes = map_structure(lambda y: (batch,) + tuple(np.shape(y)[1:]), outputs)
+        return shapes
 
     def same_shape(self, input_shape):
         """``compute_output_shape`` of layers whose output has their input's shape."""
@@ -537,6 +547,26 @@ def _unique(variables):
             seen.add(id(v))
             out.append(v)
     return out
+
+
+def _is_shape(value):
+    """Whether ``value`` is one shape (a tuple of sizes or None), not a structure of shapes."""
+    return isinstance(value, (tuple, list)) and all(d is None or isinstance(d, (int, np.integer)) for d in value)
+
+
+def _map_shapes(fn, shapes):
+    if _is_shape(shapes):
+        return fn(shapes)
+    if isinstance(shapes, dict):
+        return {k: _map_shapes(fn, v) for k, v in shapes.items()}
+    return [_map_shapes(fn, v) for v in shapes]
+
+
+def _leaf_shapes(shapes):
+    if _is_shape(shapes):
+        return [tuple(shapes)]
+    values = shapes.values() if isinstance(shapes, dict) else shapes
+    return [leaf for v in values for leaf in _leaf_shapes(v)]
 
 
 def _float32_inputs(inputs):

@@ -237,7 +237,12 @@ class Functional(Model):
                 raise ValueError(f"{name} must have one entry per sample: the inputs have {n} samples, "
                                  f"{name} has {'none (a scalar)' if len(array.shape) == 0 else len(array)}")
             validation.check_finite(array, name)
-        if ys is not None:
+        if len(self._outputs) == 1:  # one output: its targets and weights as plain arrays
+            ys = None if ys is None else ys[0]
+            sws = sws[0] if isinstance(sws, Several) else sws
+            if ys is not None and self.loss is not None:
+                self._check_targets(ys, tuple(xs[0].shape), prefix, sws)
+        elif ys is not None:
             self._check_output_targets(ys, sws, prefix)
         return xs, ys, sws
 

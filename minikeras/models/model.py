@@ -84,19 +84,19 @@ class Model(Layer):
     """A trainable stack of layers (the Keras ``Model`` training API)."""
 
     def __new__(cls, *args, **kwargs):
-        if getattr(cls, "_accepts_graph_arguments", True) and _functional_arguments(args, kwargs) \
-                and not _is_functional(cls):
+        if cls is Model and _functional_arguments(args, kwargs):
             from .functional import Functional
-            if cls is Model:
-                return Functional.__new__(Functional)
-            # CustomModel(inputs, outputs): a functional model that keeps the subclass's methods
-            # (train_step, compute_loss, ...), as Keras injects Functional into its bases.
-            return Functional.__new__(_with_functional(cls))
+            return Functional.__new__(Functional)
         return super().__new__(cls)
 
     def __init__(self, *args, name=None, trainable=True, **kwargs):
+        # As in Keras, what decides is what reaches Model.__init__: inputs and outputs make a
+        # functional model, also for a subclass (CustomModel(inputs, outputs) keeps its class and
+        # its train_step, compute_loss...: Functional joins its bases, as Keras injects it).
         if getattr(type(self), "_accepts_graph_arguments", True) and _functional_arguments(args, kwargs):
             from .functional import Functional
+            if not isinstance(self, Functional):
+                self.__class__ = _with_functional(type(self))
             inputs = args[0] if args else kwargs.pop("inputs")
             outputs = args[1] if len(args) > 1 else kwargs.pop("outputs")
             Functional.__init__(self, inputs, outputs, name=name, trainable=trainable, **kwargs)

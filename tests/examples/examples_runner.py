@@ -8,7 +8,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 NAMES = ["mnist_mlp", "mnist_relu_logits", "mnist_sigmoid_quadratic", "spiral", "vertical",
-         "linear_regression", "xor", "perceptron", "fashion_mnist_mlp", "beginner_quickstart"]
+         "linear_regression", "xor", "perceptron", "fashion_mnist_mlp", "beginner_quickstart", "functional_api",
+         "subclassing"]
 RESULT = re.compile(r"^result: (\w+) = (\S+)", re.MULTILINE)
 
 

@@ -20,6 +20,11 @@ EXPECTED = {
     "perceptron": (["train_accuracy"], ["perceptron.png"]),
     "fashion_mnist_mlp": (["test_accuracy"], ["fashion_mnist_mlp.png"]),
     "beginner_quickstart": (["test_accuracy"], ["beginner_quickstart.png"]),
+    "functional_api": (["test_accuracy", "reloaded_identical", "two_output_digit_accuracy",
+                        "two_output_is_zero_accuracy", "two_output_reloaded_identical", "residual_test_accuracy",
+                        "residual_reloaded_identical"], []),
+    "subclassing": (["add_loss_first_epoch_loss", "add_loss_last_epoch_loss", "reloaded_identical",
+                     "train_step_first_epoch_loss", "train_step_last_epoch_loss"], []),
 }
 
 
@@ -58,6 +63,11 @@ def test_example_runs_quick(name, runs):
     assert "quick mode" in stdout
     names, pngs = EXPECTED[name]
     assert sorted(results) == sorted(names), stdout
+    if name in ("functional_api", "subclassing"):
+        assert all(results[key] == "True" for key in names if key.endswith("identical")), stdout
+        if name == "subclassing":  # the loss falls, with add_loss and with the custom train_step alike
+            for way in ("add_loss", "train_step"):
+                assert float(results[f"{way}_last_epoch_loss"]) < float(results[f"{way}_first_epoch_loss"])
     if name == "mnist_mlp":
         assert "predictions identical" in stdout
         assert results["reloaded_accuracy_keras"] == results["reloaded_accuracy_h5"] == results["test_accuracy"]
