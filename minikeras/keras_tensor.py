@@ -63,8 +63,8 @@ KerasTensor.__abs__ = lambda self: _ops().abs(self)
 
 
 def _ops():
-    from . import ops
-    return ops
+    from .tape import _ops as installed  # keras.ops, installed by it when imported
+    return installed()
 
 
 def flatten(structure):

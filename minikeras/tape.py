@@ -151,10 +151,16 @@ Tracer.__pos__ = lambda self: self
 _UFUNC_OPS = {"true_divide": "divide", "absolute": "abs", "remainder": "mod"}  # NumPy names keras.ops spells otherwise
 
 
+_OPS = []  # keras.ops, installed by it when it is imported (it builds on this module)
+
+
+def install_ops(module):
+    """Route the recorded values' operators to ``module`` (called by ``minikeras.ops``)."""
+    _OPS[:] = [module]
+
+
 def _ops():
-    # keras.ops builds on this module; the operators reach it when first used.
-    from . import ops
-    return ops
+    return _OPS[0]
 
 
 def value_of(x):

@@ -15,9 +15,10 @@ from ..tape import Tracer
 from . import validation
 from .data_adapter import Several, num_rows, to_array
 from .graph import check_tensors, map_graph
-from .model import Model
+from .model import Model, register_functional
 
 
+@register_functional
 class Functional(Model):
     """A model built from ``keras.Input`` tensors and the layers called on them."""
 

@@ -85,7 +85,7 @@ class Model(Layer):
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and _functional_arguments(args, kwargs):
-            from .functional import Functional
+            Functional = _functional_class()
             return Functional.__new__(Functional)
         return super().__new__(cls)
 
@@ -94,7 +94,7 @@ class Model(Layer):
         # functional model, also for a subclass (CustomModel(inputs, outputs) keeps its class and
         # its train_step, compute_loss...: Functional joins its bases, as Keras injects it).
         if getattr(type(self), "_accepts_graph_arguments", True) and _functional_arguments(args, kwargs):
-            from .functional import Functional
+            Functional = _functional_class()
             if not isinstance(self, Functional):
                 self.__class__ = _with_functional(type(self))
             inputs = args[0] if args else kwargs.pop("inputs")
@@ -942,6 +942,18 @@ def _single_output_arguments(names, loss, loss_weights, metrics, weighted_metric
             unwrap(weighted_metrics, "weighted_metrics", True))
 
 
+_FUNCTIONAL = []  # the Functional class, registered by models/functional.py (which builds on this module)
+
+
+def register_functional(cls):
+    _FUNCTIONAL[:] = [cls]
+    return cls
+
+
+def _functional_class():
+    return _FUNCTIONAL[0]
+
+
 def _functional_arguments(args, kwargs):
     return len(args) == 2 or (len(args) == 1 and "outputs" in kwargs) or ("inputs" in kwargs and "outputs" in kwargs)
 
@@ -956,7 +968,7 @@ _FUNCTIONAL_SUBCLASSES = {}
 def _with_functional(cls):
     """``cls`` with Functional among its bases (made once per class)."""
     if cls not in _FUNCTIONAL_SUBCLASSES:
-        from .functional import Functional
+        Functional = _functional_class()
         _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional),
                                            {"__module__": cls.__module__, "__qualname__": cls.__qualname__,
                                             "_functional_of": cls})

@@ -17,3 +17,13 @@ from .numpy import *  # noqa: F401,F403  (the array functions, Keras's keras.ops
 
 __all__ = sorted(set(numpy.__all__) | set(nn.__all__) | set(math.__all__) | set(linalg.__all__)
                  | set(control.__all__))
+
+
+def _install():
+    import sys
+
+    from .. import tape
+    tape.install_ops(sys.modules[__name__])
+
+
+_install()
