@@ -389,6 +389,8 @@ class Layer:
         self.input_grad_needed = needs_input_grad
         y = self.call(values if several else values[0], training=training)
         saved = tuple(getattr(self, name, None) for name in self._per_call)
+        for name in self._per_call:  # the call's state now lives in its tape entry only
+            setattr(self, name, None)
         out = Tracer(y)
         outputs = (out,)
         activation = self.output_activation
@@ -411,6 +413,8 @@ class Layer:
                 dx = layer.backward_preactivation(grad_logits)
             else:
                 dx = layer.backward_preactivation(layer.activation_gradient(grad) + grad_logits)
+            for name in layer._per_call:
+                setattr(layer, name, None)
             if stash:
                 for variable, previous in stash:
                     variable.grad += previous

@@ -116,6 +116,9 @@ def record_op(tape, forward, vjp, args, kwargs, name):
         return out
     result = Tracer(out)
 
+    if getattr(vjp, "wants_needs", False):  # a vjp that can skip the gradients nobody needs
+        kwargs = dict(kwargs, needs=tuple(node is not None for node in nodes))
+
     def entry_vjp(g):
         grads = vjp(g, out, *values, **kwargs)
         shaped = []

@@ -286,7 +286,8 @@ def floor_divide(x1, x2):
 
 # -- linear algebra -------------------------------------------------------------------------
 
-def _matmul_vjp(g, out, x1, x2):
+def _matmul_vjp(g, out, x1, x2, needs=(True, True)):
+    # (needs: which inputs want a gradient; a layer's input data does not, so x @ w skips g @ w.T)
     x1, x2 = np.asarray(x1), np.asarray(x2)
     if x1.ndim == 1 and x2.ndim == 1:
         return g * x2, g * x1
@@ -294,7 +295,11 @@ def _matmul_vjp(g, out, x1, x2):
         return (g[..., None, :] @ np.swapaxes(x2, -1, -2))[..., 0, :], x1[:, None] * g[..., None, :]
     if x2.ndim == 1:
         return g[..., :, None] * x2, (np.swapaxes(x1, -1, -2) @ g[..., :, None])[..., 0]
-    return g @ np.swapaxes(x2, -1, -2), np.swapaxes(x1, -1, -2) @ g
+    return (g @ np.swapaxes(x2, -1, -2) if needs[0] else None,
+            np.swapaxes(x1, -1, -2) @ g if needs[1] else None)
+
+
+_matmul_vjp.wants_needs = True
 
 
 @differentiable(_matmul_vjp)
