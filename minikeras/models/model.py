@@ -1,86 +1,34 @@
-"""Model: compile / fit / evaluate / predict, the training loop in one place.
+"""Model: what compile configures and what one step of training or evaluation does.
 
-One training step is: forward (layers keep what backward needs) → loss value and dL/dy_pred
-(fused with a final softmax/sigmoid where possible) → backward through the layers in
-reverse → regularizer gradients → one in-place optimizer update. Callbacks see epoch and
-batch ends through one CallbackList; the loop itself prints nothing.
+One training step is one tape: the forward pass records each layer call (its vjp the
+layer's hand-written backward) and the loss (against the logits when it fuses with a final
+softmax/sigmoid); replaying the tape leaves each weight's gradient beside it; the weight
+penalties are added; one in-place optimizer update follows. The loop over batches and the
+callbacks are the Trainer's (``trainer.py``); the compile rules for several outputs are in
+``compile_utils.py``.
 """
-import functools
-import time
-import warnings
-from collections.abc import Mapping
-
 import numpy as np
 
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
-from ..callbacks import CallbackList, History, ProgbarLogger
-from ..callbacks.callback_list import flatten_callbacks
-from ..callbacks.progbar_logger import summary_line
 from ..layers.layer import Layer
 from ..metrics.check import check_metrics
-from ..keras_tensor import flatten
-from ..tape import Tape, Tracer, collecting_losses, loss_collector, recording, value_of
+from ..tape import Tape, Tracer, collecting_losses, value_of
 from ..variable import pack
 from .. import ops
-from .train_step import gradients_into_variables, loss_on_tape, regularization_on_tape
+from .train_step import gradients_into_variables, loss_on_tape
 from . import validation as checks
 from . import compile_utils
-from .data_adapter import (RAN_OUT_MESSAGE, Several, as_float32, get_data_adapter, is_iterator_input, num_rows,
-                           to_array, train_validation_split, unpack_x_y_sample_weight)
+from .data_adapter import Several, num_rows, to_array
+from .trainer import Trainer, overrides, per_output
 from .interrupt import InterruptGuard
-
-
-class _BatchLogs(Mapping):
-    """Batch logs computed only when a callback reads them (most batches nobody does)."""
-
-    def __init__(self, model):
-        self._model = model
-        self._values = None
-
-    def _materialize(self):
-        if self._values is None:
-            self._values = dict(sorted(self._model._current_logs().items()))
-        return self._values
-
-    def __getitem__(self, key):
-        return self._materialize()[key]
-
-    def __iter__(self):
-        return iter(self._materialize())
-
-    def __len__(self):
-        return len(self._materialize())
 
 
 _check_positive_int = checks.check_positive_int
 
 
-def _check_validation_freq(validation_freq):
-    if isinstance(validation_freq, (list, tuple)):
-        if not all(isinstance(e, (int, np.integer)) and not isinstance(e, bool) for e in validation_freq):
-            raise ValueError(f"validation_freq as a list must hold epoch numbers (1-based ints), got {validation_freq!r}")
-        return
-    _check_positive_int(validation_freq, "validation_freq", allow_none=False)
-
-
-def _should_validate(epoch, validation_freq):
-    """Keras's rule: ``validation_freq`` is an interval, or a list of 1-based epochs."""
-    if isinstance(validation_freq, (list, tuple)):
-        return epoch + 1 in validation_freq
-    return (epoch + 1) % validation_freq == 0
-
-
-def _resolve_verbose(verbose):
-    if verbose == "auto":
-        return 1
-    if verbose not in (0, 1, 2):
-        raise ValueError(f"verbose must be 0, 1, 2 or 'auto', got {verbose!r}")
-    return verbose
-
-
-class Model(Layer):
+class Model(Trainer, Layer):
     """A trainable stack of layers (the Keras ``Model`` training API)."""
 
     def __new__(cls, *args, **kwargs):
@@ -217,82 +165,14 @@ class Model(Layer):
         if not self.compiled:
             raise ValueError(f"You must call compile() before {method}(): the model has no loss "
                              "and optimizer yet")
-        overridden = _overrides(self, "train_step" if method in ("fit", "train_on_batch") else "test_step")
-        if self.loss is None and not overridden and not _overrides(self, "compute_loss") and \
+        overridden = overrides(self, "train_step" if method in ("fit", "train_on_batch") else "test_step")
+        if self.loss is None and not overridden and not overrides(self, "compute_loss") and \
                 not (self._output_specs and any(s.loss for s in self._output_specs)):
             raise ValueError(f"{method}(): no loss to compute. Provide a `loss` argument in `compile()` "
                              "(this model was compiled without one)")
 
     # -- the steps a subclass may override (Keras 3's names and arguments) --------------------
-    def train_step(self, data):
-        """One training step on ``data`` (``x``, ``(x, y)`` or ``(x, y, sample_weight)``), returning
-        the logs (Keras: ``Model.train_step``). Override it for a custom step, written as with
-        TensorFlow with ``keras.GradientTape`` in place of ``tf.GradientTape``; ``fit`` then
-        calls it for every batch and logs what it returns."""
-        x, y, sample_weight = unpack_x_y_sample_weight(data)
-        self._train_step(x, y, sample_weight)
-        return self._current_logs()
 
-    def test_step(self, data):
-        """One evaluation step on ``data``, returning the logs (Keras: ``Model.test_step``)."""
-        x, y, sample_weight = unpack_x_y_sample_weight(data)
-        self._test_step(x, y, sample_weight)
-        return self._current_logs()
-
-    def predict_step(self, data):
-        """The outputs for one batch (Keras: ``Model.predict_step``)."""
-        x, _, _ = unpack_x_y_sample_weight(data)
-        return self._call(list(x) if isinstance(x, Several) else x, False)
-
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """The compiled loss of ``y_pred`` plus the losses layers added in this call (``add_loss``,
-        activity penalties) and the weight penalties (Keras: ``Model.compute_loss``). Recorded
-        when called under a ``keras.GradientTape``, so its result can be differentiated."""
-        tape = recording()
-        if self._output_specs is not None:
-            total = None
-            for spec, yt, yp, sw in zip(self._output_specs, _several(y), self._flat_outputs(y_pred),
-                                        _per_output(sample_weight, len(self._output_specs))):
-                if spec.loss is not None:
-                    term = loss_on_tape(tape, spec.loss, yt, yp, sw, spec.weight) if tape else \
-                        self._eager_weighted(spec.loss(yt, yp, sw), spec.weight)
-                    total = term if total is None else ops.add(total, term)
-        elif self.loss is not None:
-            total = loss_on_tape(tape, self.loss, y, y_pred, sample_weight, self._loss_weight) if tape else \
-                self._eager_weighted(self.loss(y, y_pred, sample_weight), self._loss_weight)
-        else:
-            total = np.float32(0)
-        collected = loss_collector()
-        for extra in collected or ():
-            total = ops.add(total, extra)
-        return ops.add(total, regularization_on_tape(tape, self.trainable_weights) if tape else
-                       np.float32(self.regularization_loss()))
-
-    @staticmethod
-    def _eager_weighted(value, weight):
-        return value if weight is None else value * weight
-
-    def _run_train_step(self, x, y, sample_weight):
-        if self._custom_steps[0]:
-            self._step_logs = self.train_step(_packed(x, y, sample_weight))
-        else:
-            self._train_step(x, y, sample_weight)
-
-    def _run_test_step(self, x, y, sample_weight):
-        if self._custom_steps[1]:
-            self._step_logs = self.test_step(_packed(x, y, sample_weight))
-        else:
-            self._test_step(x, y, sample_weight)
-
-    def _run_predict_step(self, x):
-        if self._custom_steps[2]:
-            return self.predict_step(_packed(x, None, None))
-        return self._call(list(x) if isinstance(x, Several) else x, False)
-
-    @property
-    def _custom_steps(self):
-        """Which of train_step, test_step, predict_step a subclass overrides."""
-        return tuple(_overrides(self, name) for name in ("train_step", "test_step", "predict_step"))
 
     def _train_step(self, x, y, sample_weight):
         if self._output_specs is not None:
@@ -301,7 +181,7 @@ class Model(Layer):
             # A schedule's rate is checked before the forward pass moves BatchNormalization's
             # statistics or dropout's random stream, so a bad rate changes nothing.
             _ = self.optimizer.learning_rate
-        custom_loss = _overrides(self, "compute_loss")
+        custom_loss = overrides(self, "compute_loss")
         with Tape() as tape:
             y_pred = self._call(x, True)
             if custom_loss:
@@ -328,7 +208,7 @@ class Model(Layer):
         with Tape() as tape:
             outputs = self._flat_outputs(self._call(list(x) if isinstance(x, Several) else x, True))
             total, values = None, []
-            for spec, yt, yp, sw in zip(self._output_specs, y, outputs, _per_output(sample_weight, len(outputs))):
+            for spec, yt, yp, sw in zip(self._output_specs, y, outputs, per_output(sample_weight, len(outputs))):
                 if spec.loss is None:
                     values.append(None)
                     continue
@@ -353,7 +233,7 @@ class Model(Layer):
     def _update_output_trackers(self, value, values, n, y, outputs, sample_weight):
         self._loss_tracker.update_state(value, sample_weight=n)
         for spec, v, yt, yp, sw in zip(self._output_specs, values, y, outputs,
-                                       _per_output(sample_weight, len(outputs))):
+                                       per_output(sample_weight, len(outputs))):
             if v is not None:
                 spec.tracker.update_state(v, sample_weight=n)
             for metric in spec.metrics:
@@ -365,7 +245,7 @@ class Model(Layer):
         with collecting_losses() as added:
             outputs = self._flat_outputs(self._call(list(x) if isinstance(x, Several) else x, False))
         value, values = 0.0, []
-        for spec, yt, yp, sw in zip(self._output_specs, y, outputs, _per_output(sample_weight, len(outputs))):
+        for spec, yt, yp, sw in zip(self._output_specs, y, outputs, per_output(sample_weight, len(outputs))):
             if spec.loss is None:
                 values.append(None)
                 continue
@@ -491,320 +371,10 @@ class Model(Layer):
                                  "on the recorded prediction; np.asarray and other conversions do not)") from None
 
     # -- fit -------------------------------------------------------------------------------------
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
-            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
-            validation_batch_size=None, validation_freq=1):
-        """Train for ``epochs`` epochs and return a ``History`` (Keras: ``Model.fit``).
 
-        ``x`` is an array (NumPy, memmap, or ``h5py.Dataset``, read one batch at a time and
-        never copied whole) with ``y``; or a generator yielding ``(x, y)`` or
-        ``(x, y, sample_weight)`` batches; or a ``keras.utils.PyDataset`` (see
-        ``models/data_adapter.py``). ``shuffle="batch"`` shuffles the order of contiguous
-        batches instead of the rows (what on-disk data need). Data from disk or Python code
-        are read two batches ahead by a background thread while a step trains, when reading
-        is slow enough for that to pay (``models/prefetch.py``).
-        ``batch_size`` defaults to 32, or to ``ceil(n / steps_per_epoch)`` when only
-        ``steps_per_epoch`` is given. ``validation_split`` holds out the *last* fraction of
-        ``x``, ``y`` and ``sample_weight`` before shuffling, as Keras does, and is ignored
-        when ``validation_data`` is given.
-        ``validation_data`` is ``(x, y)`` or ``(x, y, sample_weight)``; it is evaluated after
-        the epochs ``validation_freq`` selects (an interval, or a list of 1-based epochs),
-        in batches of ``validation_batch_size`` (default ``batch_size``), and its results
-        join the epoch's logs as ``val_<name>``. ``class_weight`` (``{class: weight}``, for
-        integer or one-hot labels) becomes per-sample weights of the training part only and
-        cannot be combined with ``sample_weight``. The loss reported per epoch is the mean
-        over the epoch of ``sum(weight * loss) / batch size``.
-
-        Callbacks are called in the order given, then ``History``, then the progress
-        display. ``model.stop_training = True`` from a callback ends training after the
-        current batch (the epoch's logs and ``on_epoch_end`` still follow) or epoch.
-
-        Ctrl-C (``KeyboardInterrupt``, also raised by a callback) stops at the current
-        batch with the weights of the last completed step (an update in progress is
-        finished first), runs ``on_train_end`` so loggers flush and files close, keeps the
-        finished epochs in ``model.history``, and propagates to the caller. Other exceptions
-        propagate without ``on_train_end``, as in Keras.
-        """
-        self._require_compiled("fit")
-        verbose = _resolve_verbose(verbose)
-        _check_positive_int(steps_per_epoch, "steps_per_epoch")
-        _check_positive_int(validation_steps, "validation_steps")
-        _check_positive_int(validation_batch_size, "validation_batch_size")
-        _check_validation_freq(validation_freq)
-        checks.check_non_negative_int(epochs, "epochs")
-        checks.check_non_negative_int(initial_epoch, "initial_epoch")
-        checks.check_validation_split(validation_split)
-        callbacks = flatten_callbacks(callbacks)
-        if validation_data is not None:
-            validation_split = 0.0  # Keras: validation_data overrides validation_split
-        if shuffle not in (True, False, "batch"):
-            raise ValueError(f"shuffle must be True, False or 'batch', got {shuffle!r}")
-        if class_weight is not None and sample_weight is not None:
-            raise ValueError("You cannot pass class_weight and sample_weight at the same time: multiply the "
-                             "class weights into sample_weight instead")
-        _check_positive_int(batch_size, "batch_size")
-        if validation_split:
-            if not is_iterator_input(x):
-                x, y, sample_weight = self._check_data(x, y, sample_weight, need_y=not self._custom_steps[0])
-            (x, y, sample_weight), validation_data = train_validation_split(x, y, sample_weight, validation_split)
-        batches = self._adapter(x, y, sample_weight, batch_size, steps_per_epoch, shuffle=shuffle,
-                                need_y=not self._custom_steps[0],
-                                class_weight=class_weight, checked=bool(validation_split))
-        validation = None
-        if validation_data is not None:
-            val_x, val_y, val_sw = _unpack_validation(validation_data)
-            validation = self._adapter(val_x, val_y, val_sw, validation_batch_size or batch_size, validation_steps,
-                                       checked=bool(validation_split), prefix="validation_data ")
-        if self.loss is not None and not self.loss.has_gradient:
-            first_x, first_y, _ = batches.peek()
-            self._check_differentiable_loss(first_y, _shape_of(first_x))
-        callback_list = self._fit_callbacks(callbacks, verbose, epochs, batches.steps)
-        self._ensure_built(batches.peek()[0])
-        batch_logs_wanted = callback_list.wants("on_train_batch_end") or callback_list.wants("on_batch_end")
-
-        self._prepare_training()
-        self.stop_training = False
-        self._training_interrupted = False
-        self._initial_epoch = None
-        logs = {}
-        guard = self._interrupt_guard
-        guard.install()
-        try:
-            callback_list.on_train_begin()
-            first_epoch = self._initial_epoch or initial_epoch  # BackupAndRestore may move the start
-            self._initial_epoch = None
-            for epoch in range(first_epoch, epochs):
-                self.reset_metrics()
-                callback_list.on_epoch_begin(epoch)
-                for step, (xb, yb, swb) in enumerate(batches.epoch()):
-                    callback_list.on_train_batch_begin(step)
-                    self._run_train_step(xb, yb, swb)
-                    if batch_logs_wanted:
-                        callback_list.on_train_batch_end(step, _BatchLogs(self))
-                    if self.stop_training:
-                        break
-                epoch_logs = dict(sorted(self._current_logs().items()))  # Keras sorts the log keys
-                if validation is not None and _should_validate(epoch, validation_freq):
-                    val = self._evaluate_adapter(validation, callback_list, in_fit=True)
-                    epoch_logs.update({f"val_{key}": value for key, value in sorted((val or {}).items())})
-                callback_list.on_epoch_end(epoch, epoch_logs)
-                logs = epoch_logs
-                if self.stop_training or _out_of_data(batches, epoch, epochs):
-                    break
-        except KeyboardInterrupt:
-            self._training_interrupted = True
-            callback_list.on_train_end(logs)
-            raise
-        else:
-            callback_list.on_train_end(logs)
-        finally:
-            guard.uninstall()
-            batches.close()
-            if validation is not None:
-                validation.close()
-        return self.history
-
-    def _fit_callbacks(self, callbacks, verbose, epochs, steps):
-        """The user's callbacks, then History, then the progress display (Keras's order)."""
-        callbacks = list(callbacks)  # already flattened and checked by fit
-        history = next((c for c in callbacks if isinstance(c, History)), None)
-        if history is None:
-            history = History()
-            callbacks.append(history)
-        if verbose and not any(isinstance(c, ProgbarLogger) for c in callbacks):
-            callbacks.append(ProgbarLogger(verbose))
-        self.history = history
-        return CallbackList(callbacks, model=self, verbose=verbose, epochs=epochs, steps=steps)
 
     # -- evaluate / predict -----------------------------------------------------------------------
-    def _adapter(self, x, y, sample_weight, batch_size, steps, shuffle=False, class_weight=None, need_y=True,
-                 checked=False, prefix=""):
-        """The data adapter for any input kind, its data checked against the model (not built yet).
 
-        Arrays are checked whole (``_check_data``); data read from Python code (generators,
-        PyDatasets) are checked on their first batch.
-        """
-        if not is_iterator_input(x):
-            if not checked:
-                x, y, sample_weight = self._check_data(x, y, sample_weight, need_y, prefix)
-            if class_weight is not None:
-                sample_weight = _apply_class_weight(class_weight, y)
-            return get_data_adapter(x, y, sample_weight, batch_size=batch_size, steps=steps, shuffle=shuffle)
-        weigh = None if class_weight is None else (lambda labels: _apply_class_weight(class_weight, labels))
-        adapter = get_data_adapter(x, y, sample_weight, steps=steps, shuffle=shuffle, class_weight=weigh)
-        adapter.batch_hook = functools.partial(self._checked_batch, prefix)
-        xb, yb, swb = adapter.peek()
-        self.check_input_shape(tuple(xb.shape), prefix + "x")
-        if need_y and yb is None:
-            raise ValueError(f"{prefix}x gave batches without targets: training and evaluation need batches "
-                             "(x, y) or (x, y, sample_weight), got (x,)")
-        if yb is not None and self.loss is not None:
-            self._check_targets(yb, tuple(xb.shape), prefix, swb)
-        return adapter
-
-    def _checked_batch(self, prefix, batch):
-        """A batch read from Python code, x's rank adjusted, its shape checked against the
-        model's input and its targets checked by the loss.
-
-        Arrays are checked whole before training; a generator's batches can only be checked
-        one by one, so a later batch of another width or with a label out of range is an
-        error naming the generator's argument (it was an error from inside a layer or an
-        IndexError from the loss).
-        """
-        x, y, sample_weight = batch
-        x = self.adjust_input_rank(x)
-        if self.built:
-            self.check_input_shape(tuple(x.shape), prefix + "x")
-        if y is not None and self.loss is not None and self.built and self.output_shape is not None:
-            try:
-                self.loss.check_targets(y, (len(y),) + tuple(self.output_shape[1:]))
-            except ValueError as error:
-                raise ValueError(f"{prefix}x gave a batch whose targets the loss cannot take: {error}") from None
-        return x, y, sample_weight
-
-    def _evaluate_adapter(self, adapter, callback_list=None, in_fit=False):
-        """Logs of one epoch of ``adapter`` through ``_test_step``, or None if it gave no batch."""
-        self.reset_metrics()
-        if in_fit:
-            callback_list.on_test_begin()
-        step = -1
-        for step, (xb, yb, swb) in enumerate(adapter.epoch()):
-            if callback_list is not None:
-                callback_list.on_test_batch_begin(step)
-            self._run_test_step(xb, yb, swb)
-            if callback_list is not None:
-                callback_list.on_test_batch_end(step, _BatchLogs(self))
-        if step < 0:
-            warnings.warn(RAN_OUT_MESSAGE + " (no batch was left to evaluate)", stacklevel=3)
-            logs = None
-        else:
-            logs = self._current_logs()
-        if in_fit:
-            callback_list.on_test_end(_sorted(logs))
-        return logs
-
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
-                 callbacks=None, return_dict=False):
-        """Loss and metrics on the data (Keras: ``Model.evaluate``).
-
-        Returns the loss alone when there are no metrics, else ``[loss, *metrics]``, or a
-        dict with ``return_dict=True``.
-        """
-        self._require_compiled("evaluate")
-        verbose = _resolve_verbose(verbose)
-        callbacks = flatten_callbacks(callbacks)
-        _check_positive_int(batch_size, "batch_size")
-        _check_positive_int(steps, "steps")
-        adapter = self._adapter(x, y, sample_weight, batch_size, steps, need_y=not self._custom_steps[1])
-        self._ensure_built(adapter.peek()[0])
-        callback_list = CallbackList(callbacks, model=self)
-        callback_list.on_test_begin()
-        start = time.perf_counter()
-        try:
-            logs = self._evaluate_adapter(adapter, callback_list) or self._current_logs()
-        finally:
-            adapter.close()
-        callback_list.on_test_end(_sorted(logs))
-        if verbose:
-            print(summary_line(adapter.steps, time.perf_counter() - start, _sorted(logs), verbose), flush=True)
-        return _result(logs, return_dict)
-
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Outputs for ``x`` computed batch by batch into one preallocated array (Keras: ``Model.predict``).
-
-        Memory is bounded by the output and one batch, never a copy of the input: a float64
-        array or a memmap is converted a batch at a time.
-        """
-        _check_positive_int(batch_size, "batch_size")
-        _check_positive_int(steps, "steps")
-        _resolve_verbose(verbose)
-        callbacks = flatten_callbacks(callbacks)
-        if is_iterator_input(x):
-            adapter = self._adapter(x, None, None, batch_size, steps, need_y=False)
-        else:
-            adapter = get_data_adapter(self._predict_inputs(x), batch_size=batch_size, steps=steps)
-        self._ensure_built(adapter.peek()[0])
-        rows = getattr(adapter, "output_rows", None)  # known for arrays: one preallocated output
-        callback_list = CallbackList(callbacks, model=self)
-        callback_list.on_predict_begin()
-        outputs, parts, filled, structure = None, None, 0, None
-        try:
-            for step, (xb, _, _) in enumerate(adapter.epoch()):
-                callback_list.on_predict_batch_begin(step)
-                batch = self._run_predict_step(xb)
-                structure = batch
-                leaves = flatten(batch)
-                if rows is None:
-                    parts = parts or [[] for _ in leaves]
-                    for part, leaf in zip(parts, leaves):
-                        part.append(np.array(leaf, dtype=np.float32))
-                else:
-                    if outputs is None:
-                        outputs = [np.empty((rows,) + leaf.shape[1:], dtype=np.float32) for leaf in leaves]
-                    for output, leaf in zip(outputs, leaves):
-                        output[filled:filled + len(leaf)] = leaf
-                filled += len(leaves[0])
-                callback_list.on_predict_batch_end(step, {"outputs": batch})
-        finally:
-            adapter.close()
-        callback_list.on_predict_end()
-        if rows is None:
-            arrays = [np.concatenate(p) for p in parts] if parts else [np.empty((0,), dtype=np.float32)]
-        else:
-            arrays = [output[:filled] for output in outputs]
-        return _predicted(structure, arrays)
-
-    def _predict_inputs(self, x):
-        """``x`` converted and checked for predict (one array for a one-input model)."""
-        x = to_array(x, "x")
-        if x is None:
-            raise ValueError("x is required: pass the input data as an array, got None")
-        x = self.adjust_input_rank(x)
-        checks.check_batch_dimension(x)
-        if len(x) == 0:
-            raise ValueError(f"x is empty (shape {tuple(x.shape)}): expected at least one sample to predict")
-        self.check_input_shape(tuple(x.shape))
-        return x
-
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
-        """One optimizer step on one batch; returns the loss (and metrics) of that batch."""
-        self._require_compiled("train_on_batch")
-        if class_weight is not None and sample_weight is not None:
-            raise ValueError("Arguments sample_weight and class_weight cannot be specified at the same time")
-        x, y, sample_weight = self._check_data(x, y, sample_weight, need_y=not self._custom_steps[0])
-        self._check_differentiable_loss(y, _shape_of(x))
-        if class_weight is not None:
-            sample_weight = _apply_class_weight(class_weight, y)
-        self._ensure_built(x)
-        self._prepare_training()
-        self.reset_metrics()
-        sw = sample_weight if sample_weight is None or isinstance(sample_weight, Several) else \
-            np.asarray(sample_weight, dtype=np.float32)
-        self._interrupt_guard.install()
-        try:
-            self._run_train_step(as_float32(x), _targets(y), sw)
-        finally:
-            self._interrupt_guard.uninstall()
-        return _result(self._current_logs(), return_dict)
-
-    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        """Loss (and metrics) on one batch, without training."""
-        self._require_compiled("test_on_batch")
-        x, y, sample_weight = self._check_data(x, y, sample_weight, need_y=not self._custom_steps[1])
-        self._ensure_built(x)
-        self.reset_metrics()
-        self._run_test_step(as_float32(x), _targets(y), sample_weight)
-        return _result(self._current_logs(), return_dict)
-
-    def predict_on_batch(self, x):
-        """Outputs for one batch."""
-        x = to_array(x, "x")
-        if x is None:
-            raise ValueError("x is required: pass the input data as an array, got None")
-        x = self.adjust_input_rank(x)
-        self._ensure_built(x)
-        return self._call(as_float32(x), False)
 
     # -- saving (formats live in minikeras.saving) --------------------------------------------------
     @classmethod
@@ -874,54 +444,6 @@ class Model(Layer):
         return to_json(self, **kwargs)
 
 
-def _overrides(model, name):
-    """Whether ``model``'s class overrides the Model method ``name``."""
-    return getattr(type(model), name) is not getattr(Model, name)
-
-
-def _packed(x, y, sample_weight):
-    """The ``data`` a step receives: ``x``, ``(x, y)`` or ``(x, y, sample_weight)``, as Keras packs it."""
-    x = list(x) if isinstance(x, Several) else x
-    y = list(y) if isinstance(y, Several) else y
-    if y is None and sample_weight is None:
-        return x
-    if sample_weight is None:
-        return (x, y)
-    return (x, y, list(sample_weight) if isinstance(sample_weight, Several) else sample_weight)
-
-
-def _several(y):
-    return list(y) if isinstance(y, (list, tuple)) else [y]
-
-
-def _predicted(structure, arrays):
-    """predict's result: one array, a list in output order, or a dict with sorted keys (Keras)."""
-    if isinstance(structure, dict):
-        return dict(sorted(zip(structure, arrays)))
-    if isinstance(structure, (list, tuple)) and len(arrays) > 1:
-        return list(arrays)
-    return arrays[0]
-
-
-def _shape_of(x):
-    return tuple(x[0].shape) if isinstance(x, Several) else tuple(x.shape)
-
-
-def _targets(y):
-    if y is None:
-        return None
-    if isinstance(y, Several):
-        return Several(None if v is None else np.asarray(v) for v in y)
-    return np.asarray(y)
-
-
-def _per_output(sample_weight, count):
-    """Each output's sample weights: one array for all outputs, or one per output."""
-    if isinstance(sample_weight, (list, tuple)):
-        return list(sample_weight)
-    return [sample_weight] * count
-
-
 def _single_output_arguments(names, loss, loss_weights, metrics, weighted_metrics):
     """compile's arguments for a one-output model, where a list of one or a dict keyed by the
     output's name may stand for the value itself (as Keras accepts)."""
@@ -980,20 +502,6 @@ def _log_value(result):
     return float(result) if np.ndim(result) == 0 else np.asarray(result)
 
 
-def _sorted(logs):
-    """Logs with their keys sorted, as Keras hands them out (``pythonify_logs`` sorts them)."""
-    return None if logs is None else dict(sorted(logs.items()))
-
-
-def _result(logs, return_dict):
-    """What evaluate and *_on_batch return: the logs dict (keys sorted, as Keras returns it),
-    the loss alone, or ``[loss, *metrics]`` in ``metrics_names`` order."""
-    if return_dict:
-        return _sorted(logs)
-    values = list(logs.values())
-    return values[0] if len(values) == 1 else values
-
-
 def _as_list(value, argument):
     if value is None:
         return []
@@ -1024,72 +532,3 @@ def _single_loss_weight(loss_weights):
     return np.float32(value)
 
 
-def _apply_class_weight(class_weight, y):
-    """Per-sample weights from ``{class: weight}`` (Keras: ``class_weight_to_sample_weights``).
-
-    Labels are integers, or one-hot rows (their argmax), or a column of one; float labels
-    are rounded (so binary 0./1. targets work). Classes missing from the dict weigh 1, and
-    keys for classes that never occur are accepted (as in Keras).
-    """
-    if not hasattr(class_weight, "items") or not hasattr(class_weight, "get"):
-        raise ValueError(f"class_weight must be a dict mapping class indices to weights, got {class_weight!r} "
-                         f"of type {type(class_weight).__name__}")
-    table = {}
-    for key, weight in class_weight.items():
-        index = _class_index(key)
-        if index is None:
-            raise ValueError(f"class_weight keys must be integer class indices, got the key {key!r} of type "
-                             f"{type(key).__name__}")
-        if index in table:
-            raise ValueError(f"class_weight has two keys for class {index}: {key!r} and another equal to it")
-        try:
-            table[index] = float(weight)
-        except (TypeError, ValueError):
-            raise ValueError(f"class_weight must map integer class indices to numbers, got the item "
-                             f"{key!r}: {weight!r}") from None
-    y = np.asarray(y)
-    if y.ndim > 1:
-        y = np.argmax(y, axis=-1) if y.shape[-1] != 1 else y.reshape(y.shape[:-1])
-    labels = np.round(y).astype(np.int64).reshape(len(y))
-    classes, position = np.unique(labels, return_inverse=True)
-    weights = np.array([table.get(int(c), 1.0) for c in classes], dtype=np.float32)
-    return weights[position.reshape(-1)]
-
-
-def _class_index(key):
-    """``key`` as a class index, or None when it is not an integer.
-
-    Integers (not bools), whole floats such as ``1.0`` (Keras's dict lookup matches them)
-    and strings of digits such as ``"1"`` (Keras after 3.15 converts them with ``int``) are
-    indices; ``1.5`` is not (Keras would silently use class 1 or ignore the key).
-    """
-    if isinstance(key, (bool, np.bool_)):
-        return None
-    if isinstance(key, (int, np.integer)):
-        return int(key)
-    if isinstance(key, (float, np.floating)) and float(key).is_integer():
-        return int(key)
-    if isinstance(key, str) and key.strip().lstrip("+-").isdigit():
-        return int(key)
-    return None
-
-
-def _unpack_validation(validation_data):
-    """``(x, y, sample_weight)`` from ``validation_data``: a tuple of arrays, or a generator/PyDataset."""
-    if is_iterator_input(validation_data):
-        return validation_data, None, None
-    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-        raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight), "
-                         "or a generator or PyDataset, "
-                         f"got {type(validation_data).__name__}"
-                         + (f" of length {len(validation_data)}" if isinstance(validation_data, (tuple, list)) else ""))
-    return tuple(validation_data) + ((None,) if len(validation_data) == 2 else ())
-
-
-def _out_of_data(batches, epoch, epochs):
-    """A generator ran out for good: training stops after this epoch (warning if epochs remain)."""
-    if not batches.exhausted or epoch + 1 >= epochs:
-        return False
-    if batches.steps_per_epoch is None:
-        warnings.warn(RAN_OUT_MESSAGE, stacklevel=3)
-    return True
