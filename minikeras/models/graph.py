@@ -59,6 +59,8 @@ def map_graph(inputs, outputs):
     computable = set(input_ids)
     done = []
     for node in nodes:
+        if node.is_input():  # an Input's tensor is computable only when it is one of the model's inputs
+            continue
         for tensor in node.input_tensors:
             if id(tensor) not in computable:
                 raise ValueError(f"Graph disconnected: cannot find parent for tensor {tensor.name} (shape "
