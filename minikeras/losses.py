@@ -26,15 +26,54 @@ def _as_float(a):
     return a if a.dtype == np.float32 else a.astype(np.float32)
 
 
-def _check_same_shape(name, y_true, y_pred):
+def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
+    """``x1`` and ``x2`` brought to the same rank as Keras 3 brings them before a loss or metric.
+
+    When the ranks differ by one and the longer one ends in an axis of 1, that axis is dropped;
+    but when the other one is 1-D (and ``expand_rank_1``), an axis of 1 is added to it instead.
+    So labels (n,) against predictions (n, 1) both become (n, 1), and labels (n, t) against
+    predictions (n, t, 1) both become (n, t). Other shapes are returned as they are.
+    """
+    if x1.ndim == x2.ndim + 1 and x1.shape[-1] == 1:
+        if x2.ndim == 1 and expand_rank_1:
+            x2 = x2[:, None]
+        else:
+            x1 = x1[..., 0]
+    elif x2.ndim == x1.ndim + 1 and x2.shape[-1] == 1:
+        if x1.ndim == 1 and expand_rank_1:
+            x1 = x1[:, None]
+        else:
+            x2 = x2[..., 0]
+    return x1, x2
+
+
+def _same_rank(name, y_true, y_pred):
+    """float32 labels and predictions at the same rank (Keras's rule), checked to have one shape.
+
+    Keras would broadcast what is left different (labels (n, 3) against predictions (n,)
+    give an (n, n)-sized mean); that is never meant, so it is an error here.
+    """
+    y_true, y_pred = squeeze_or_expand_to_same_rank(_as_float(y_true), _as_float(y_pred))
     if y_true.shape != y_pred.shape:
-        if y_true.ndim == y_pred.ndim - 1 and y_true.shape == y_pred.shape[:-1] and y_pred.shape[-1] == 1:
-            return y_true.reshape(y_pred.shape)
-        if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1 and y_true.shape[:-1] == y_pred.shape:
-            return y_true.reshape(y_pred.shape)
-        raise ValueError(f"{name} expects y_true and y_pred of the same shape, got y_true {y_true.shape} "
-                         f"and y_pred {y_pred.shape}")
-    return y_true
+        raise ValueError(f"{name} expects y_true and y_pred of the same shape (or shapes that differ by a "
+                         f"trailing axis of 1), got y_true {y_true.shape} and y_pred {y_pred.shape}")
+    return y_true, y_pred
+
+
+def _check_same_shape(name, y_true, y_pred):
+    """``y_true`` at the rank Keras brings it to against ``y_pred`` (``_pred_like`` then brings
+    ``y_pred`` to the same shape), or a ValueError naming both shapes."""
+    return _same_rank(name, y_true, y_pred)[0]
+
+
+def _pred_like(y_true, y_pred):
+    """``y_pred`` with a trailing axis of 1 added or dropped where Keras changes its rank to match
+    labels already passed through ``_check_same_shape``."""
+    if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1 and y_true.shape[:-1] == y_pred.shape:
+        return y_pred[..., None]
+    if y_pred.ndim == y_true.ndim + 1 and y_pred.shape[-1] == 1 and y_pred.shape[:-1] == y_true.shape:
+        return y_pred[..., 0]
+    return y_pred
 
 
 # --------------------------------------------------------------------------------------
@@ -43,6 +82,7 @@ def _check_same_shape(name, y_true, y_pred):
 
 def mean_squared_error(y_true, y_pred):
     """mean((y_pred - y_true)**2) over the last axis."""
+    y_true, y_pred = _same_rank("mean_squared_error", y_true, y_pred)
     return np.mean(np.square(y_pred - y_true), axis=-1)
 
 
@@ -52,6 +92,7 @@ def _mean_squared_error_grad(y_true, y_pred):
 
 def mean_absolute_error(y_true, y_pred):
     """mean(|y_pred - y_true|) over the last axis."""
+    y_true, y_pred = _same_rank("mean_absolute_error", y_true, y_pred)
     return np.mean(np.abs(y_pred - y_true), axis=-1)
 
 
@@ -61,6 +102,7 @@ def _mean_absolute_error_grad(y_true, y_pred):
 
 def mean_absolute_percentage_error(y_true, y_pred):
     """100 * mean(|y_true - y_pred| / max(|y_true|, eps)) over the last axis."""
+    y_true, y_pred = _same_rank("mean_absolute_percentage_error", y_true, y_pred)
     return _f32(100) * np.mean(np.abs(y_true - y_pred) / np.maximum(np.abs(y_true), _f32(EPSILON)), axis=-1)
 
 
@@ -70,6 +112,7 @@ def _mean_absolute_percentage_error_grad(y_true, y_pred):
 
 def mean_squared_logarithmic_error(y_true, y_pred):
     """mean((log(1 + y_pred) - log(1 + y_true))**2), inputs floored at eps."""
+    y_true, y_pred = _same_rank("mean_squared_logarithmic_error", y_true, y_pred)
     diff = np.log1p(np.maximum(y_pred, _f32(EPSILON))) - np.log1p(np.maximum(y_true, _f32(EPSILON)))
     return np.mean(np.square(diff), axis=-1)
 
@@ -82,6 +125,7 @@ def _mean_squared_logarithmic_error_grad(y_true, y_pred):
 
 def huber(y_true, y_pred, delta=1.0):
     """0.5 * e**2 where |e| <= delta, else delta * (|e| - delta / 2); mean over the last axis."""
+    y_true, y_pred = _same_rank("huber", y_true, y_pred)
     error = np.abs(y_pred - y_true)
     quadratic = np.minimum(error, _f32(delta))
     return np.mean(_f32(0.5) * quadratic * quadratic + _f32(delta) * (error - quadratic), axis=-1)
@@ -93,6 +137,7 @@ def _huber_grad(y_true, y_pred, delta=1.0):
 
 def log_cosh(y_true, y_pred):
     """mean(log(cosh(y_pred - y_true))) over the last axis, without overflow."""
+    y_true, y_pred = _same_rank("log_cosh", y_true, y_pred)
     e = y_pred - y_true
     return np.mean(e + np.logaddexp(_f32(0), _f32(-2) * e) - _f32(np.log(2)), axis=-1)
 
@@ -103,6 +148,7 @@ def _log_cosh_grad(y_true, y_pred):
 
 def kl_divergence(y_true, y_pred):
     """sum(y_true * log(y_true / y_pred)), both clipped to [eps, 1]."""
+    y_true, y_pred = _same_rank("kl_divergence", y_true, y_pred)
     t = np.clip(y_true, EPSILON, 1).astype(np.float32)
     p = np.clip(y_pred, EPSILON, 1).astype(np.float32)
     return np.sum(t * np.log(t / p), axis=-1)
@@ -123,6 +169,7 @@ def _hinge_labels(y_true):
 
 def hinge(y_true, y_pred):
     """mean(max(1 - y_true * y_pred, 0)); labels 0/1 are read as -1/1."""
+    y_true, y_pred = _same_rank("hinge", y_true, y_pred)
     return np.mean(np.maximum(1 - _hinge_labels(y_true) * y_pred, 0), axis=-1)
 
 
@@ -133,6 +180,7 @@ def _hinge_grad(y_true, y_pred):
 
 def squared_hinge(y_true, y_pred):
     """mean(max(1 - y_true * y_pred, 0)**2); labels 0/1 are read as -1/1."""
+    y_true, y_pred = _same_rank("squared_hinge", y_true, y_pred)
     return np.mean(np.square(np.maximum(1 - _hinge_labels(y_true) * y_pred, 0)), axis=-1)
 
 
@@ -143,6 +191,7 @@ def _squared_hinge_grad(y_true, y_pred):
 
 def categorical_hinge(y_true, y_pred):
     """max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)."""
+    y_true, y_pred = _same_rank("categorical_hinge", y_true, y_pred)
     pos = np.sum(y_true * y_pred, axis=-1)
     neg = np.max((1 - y_true) * y_pred, axis=-1)
     return np.maximum(neg - pos + 1, 0)
@@ -159,6 +208,7 @@ def _categorical_hinge_grad(y_true, y_pred):
 
 def poisson(y_true, y_pred):
     """mean(y_pred - y_true * log(y_pred + eps)) over the last axis."""
+    y_true, y_pred = _same_rank("poisson", y_true, y_pred)
     return np.mean(y_pred - y_true * np.log(y_pred + _f32(EPSILON)), axis=-1)
 
 
@@ -172,6 +222,7 @@ def _l2_normalize(x, axis):
 
 def cosine_similarity(y_true, y_pred, axis=-1):
     """-sum(l2_normalize(y_true) * l2_normalize(y_pred)) along ``axis``."""
+    y_true, y_pred = _same_rank("cosine_similarity", y_true, y_pred)
     return -np.sum(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis), axis=axis)
 
 
@@ -184,8 +235,8 @@ def _cosine_similarity_grad(y_true, y_pred, axis=-1):
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Mean binary cross-entropy over ``axis``; probabilities clipped to [eps, 1 - eps] in float32."""
-    y_true = _smooth_binary(_as_float(y_true), label_smoothing)
-    y_pred = _as_float(y_pred)
+    y_true, y_pred = _same_rank("binary_crossentropy", y_true, y_pred)
+    y_true = _smooth_binary(y_true, label_smoothing)
     if from_logits:
         values = np.maximum(y_pred, 0) - y_pred * y_true + np.log1p(np.exp(-np.abs(y_pred)))
     else:
@@ -203,8 +254,8 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 
     Warns as Keras 3 does (a ``SyntaxWarning``) when ``y_pred`` has one class: the loss is then 0.
     """
-    y_true = _smooth_categorical(_as_float(y_true), label_smoothing, axis)
-    y_pred = _as_float(y_pred)
+    y_true, y_pred = _same_rank("categorical_crossentropy", y_true, y_pred)
+    y_true = _smooth_categorical(y_true, label_smoothing, axis)
     if y_pred.ndim and y_pred.shape[axis] == 1:
         warnings.warn("In loss categorical_crossentropy, expected y_pred.shape to be (batch_size, num_classes) "
                       f"with num_classes > 1. Received: y_pred.shape={y_pred.shape}. Consider using "
@@ -344,7 +395,8 @@ class Loss:
         y_pred = np.full((1,) + tuple(output_shape[1:]), 0.5, dtype=np.float32)
         try:
             with np.errstate(all="ignore"):
-                values_shape = np.shape(self.call(self.prepare(np.asarray(y_true[:1]), y_pred), y_pred))
+                labels = self.prepare(np.asarray(y_true[:1]), y_pred)
+                values_shape = np.shape(self.call(labels, self._pred_like(labels, y_pred)))
         except Exception:
             return
         values = np.broadcast_to(np.float32(0), (len(y_true),) + tuple(values_shape[1:]))
@@ -360,7 +412,14 @@ class Loss:
 
     def value(self, y_true, y_pred, sample_weight=None):
         """The reduced loss for labels already passed through ``prepare`` (training loop)."""
+        y_pred = self._pred_like(y_true, y_pred)
         return self.reduce(self.call(y_true, y_pred), self.masked_weights(y_true, sample_weight))
+
+    def _pred_like(self, y_true, y_pred):
+        """``y_pred`` at the rank of labels passed through ``prepare``: Keras's
+        ``squeeze_or_expand_to_same_rank`` may add or drop a trailing axis of 1 on either side,
+        and that decides the shape of the per-sample values. Gradients are shaped back."""
+        return _pred_like(y_true, y_pred)
 
     def value_mask(self, y_true):
         """Which per-sample values count (boolean array), or None when all do.
@@ -414,19 +473,23 @@ class Loss:
         """dL/dy_pred of the reduced loss (``"none"`` differentiates the sum)."""
         y_pred = _as_float(y_pred)
         y_true = self.prepare(y_true, y_pred)
-        return self._scaled(self.elementwise_gradient(y_true, y_pred), self.masked_weights(y_true, sample_weight))
+        pred = self._pred_like(y_true, y_pred)
+        grad = self._scaled(self.elementwise_gradient(y_true, pred), self.masked_weights(y_true, sample_weight))
+        return grad.reshape(y_pred.shape)
 
     def value_and_gradient(self, y_true, y_pred, sample_weight=None):
         """The reduced loss and dL/dy_pred, sharing work where possible (training loop)."""
         y_true = self.prepare(y_true, y_pred)
+        pred = self._pred_like(y_true, y_pred)
         weights = self.masked_weights(y_true, sample_weight)
-        value = self.reduce(self.call(y_true, y_pred), weights)
-        return value, self._scaled(self.elementwise_gradient(y_true, y_pred), weights)
+        value = self.reduce(self.call(y_true, pred), weights)
+        return value, self._scaled(self.elementwise_gradient(y_true, pred), weights).reshape(y_pred.shape)
 
     def value_and_gradient_wrt_logits(self, y_true, probabilities, sample_weight=None):
         """The reduced loss and dL/dz for y_pred = activation(z) (the fused training path)."""
-        return (self.value(y_true, probabilities, sample_weight),
-                self.gradient_wrt_logits(y_true, probabilities, sample_weight))
+        p = self._pred_like(y_true, probabilities)
+        return (self.value(y_true, p, sample_weight),
+                self.gradient_wrt_logits(y_true, p, sample_weight).reshape(probabilities.shape))
 
     def _scaled(self, grad, sample_weight):
         """``grad`` (d value / d y_pred per element) times d(reduced loss)/d(value)."""
@@ -644,6 +707,9 @@ class SparseCategoricalCrossentropy(Loss):
     def prepare(self, y_true, y_pred):
         return _sparse_labels(y_true, y_pred, self.name)
 
+    def _pred_like(self, labels, y_pred):
+        return y_pred
+
     def check_targets(self, y_true, output_shape):
         probe = np.empty((len(y_true),) + tuple(output_shape[1:-1]) + (0,), dtype=np.float32)
         labels = _sparse_labels(y_true, probe, self.name)
@@ -747,6 +813,10 @@ class CustomLoss(Loss):
 
     def check_targets(self, y_true, output_shape):
         """A user function decides which label shapes it takes."""
+
+    def prepare(self, y_true, y_pred):
+        """The labels at the rank Keras brings them to (its loss wrapper does this for any function)."""
+        return squeeze_or_expand_to_same_rank(_as_float(y_true), y_pred)[0]
 
     def call(self, y_true, y_pred):
         return np.asarray(self.fn(y_true, y_pred), dtype=np.float32)

@@ -6,6 +6,7 @@ averages a per-sample function, which is how every loss-style metric is made.
 """
 import numpy as np
 
+from .. import losses as _losses
 from ..registry import Registry
 from ..utils.naming import first_free_name
 
@@ -122,32 +123,16 @@ def match_rank(weights, ndim):
 
 
 def same_rank(y_true, y_pred):
-    """float32 labels and predictions, a trailing axis of 1 added or dropped on the labels
-    when their ranks differ by one (Keras's ``squeeze_or_expand_to_same_rank``)."""
-    y_true, y_pred = np.asarray(y_true, dtype=np.float32), np.asarray(y_pred, dtype=np.float32)
-    if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
-        y_true = y_true[..., 0]
-    elif y_pred.ndim == y_true.ndim + 1 and y_pred.shape[-1] == 1:
-        y_true = y_true[..., None]
-    return y_true, y_pred
+    """float32 labels and predictions brought to the same rank as Keras's
+    ``squeeze_or_expand_to_same_rank`` brings them (see ``squeeze_or_expand``)."""
+    return squeeze_or_expand(np.asarray(y_true, dtype=np.float32), np.asarray(y_pred, dtype=np.float32))
 
 
 def squeeze_or_expand(x1, x2):
     """``x1`` and ``x2`` (as arrays, dtypes kept) brought to the same rank when their ranks differ
     by one and the longer one ends in an axis of 1 (Keras's ``squeeze_or_expand_to_same_rank``):
     that axis is dropped, or, when the other one is 1-D, one is added to the other."""
-    x1, x2 = np.asarray(x1), np.asarray(x2)
-    if x1.ndim == x2.ndim + 1 and x1.shape[-1] == 1:
-        if x2.ndim == 1:
-            x2 = x2[:, None]
-        else:
-            x1 = x1[..., 0]
-    elif x2.ndim == x1.ndim + 1 and x2.shape[-1] == 1:
-        if x1.ndim == 1:
-            x1 = x1[:, None]
-        else:
-            x2 = x2[..., 0]
-    return x1, x2
+    return _losses.squeeze_or_expand_to_same_rank(np.asarray(x1), np.asarray(x2))
 
 
 def divide_no_nan(x, y):
