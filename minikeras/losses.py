@@ -840,3 +840,11 @@ def serialize(loss):
 
 def deserialize(config, custom_objects=None):
     return _registry.get(config, custom_objects)
+
+
+def is_loss_function(fn):
+    """Whether ``fn`` is one of the built-in loss functions (Keras: ``fn in losses.ALL_OBJECTS``)."""
+    try:
+        return fn in _function_classes
+    except TypeError:  # an unhashable callable
+        return False

@@ -16,6 +16,10 @@ registry = Registry("metric")
 class Metric:
     """Base class of streaming metrics (Keras: ``keras.metrics.Metric``).
 
+    A metric that knows whether larger values are better says so as Keras's do, with a
+    ``_direction`` attribute of ``"up"`` or ``"down"`` (EarlyStopping, ModelCheckpoint and
+    ReduceLROnPlateau read it with ``mode="auto"``); the counts, ``Mean`` and ``Sum`` have none.
+
     A subclass written as Keras documents it creates its state in ``__init__`` with
     ``self.add_variable(shape, initializer, ...)`` (or the alias ``add_weight``), changes it in
     ``update_state`` with the variables' ``assign``/``assign_add``/``assign_sub``, and returns a
@@ -199,6 +203,8 @@ class MeanMetricWrapper(Mean):
         self._fn = fn
         self._fn_kwargs = kwargs
         super().__init__(name=name or getattr(fn, "__name__", None))
+        if fn is not None and _losses.is_loss_function(fn):
+            self._direction = "down"  # Keras: a wrapped loss is minimized
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         if self.prepare is not None:
@@ -209,11 +215,12 @@ class MeanMetricWrapper(Mean):
         return {**super().get_config(), **self._fn_kwargs}
 
 
-def metric_class(class_name, fn, default_name, doc=None, prepare=None, **defaults):
+def metric_class(class_name, fn, default_name, doc=None, prepare=None, direction=None, **defaults):
     """A ``MeanMetricWrapper`` subclass named ``class_name`` over ``fn``, registered by class name.
 
     Its constructor is Keras's: ``(name=default_name, dtype=None, **defaults)``; ``prepare``
-    turns the raw labels and predictions into what ``fn`` takes.
+    turns the raw labels and predictions into what ``fn`` takes; ``direction`` (``"up"`` or
+    ``"down"``) is Keras's ``_direction``, read by EarlyStopping and the other monitors.
     """
     def __init__(self, name=None, dtype=None, **kwargs):
         unknown = sorted(set(kwargs) - set(defaults))
@@ -226,6 +233,8 @@ def metric_class(class_name, fn, default_name, doc=None, prepare=None, **default
             "__doc__": f"Keras ``{class_name}``: {doc or fn.__doc__}"}
     if prepare is not None:
         body["prepare"] = staticmethod(prepare)
+    if direction is not None:
+        body["_direction"] = direction
     cls = type(class_name, (MeanMetricWrapper,), body)
     registry.register(cls, class_name)
     return cls

@@ -129,6 +129,8 @@ class FalseNegatives(_ConfusionCount):
 class _PrecisionRecall(Metric):
     """tp and the other count of the ratio, per threshold; ``class_id`` picks one column."""
 
+    _direction = "up"
+
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         if top_k is not None:
             raise ValueError(f"{type(self).__name__} top_k is not supported by minikeras, got {top_k!r}")
@@ -181,6 +183,8 @@ class AUC(Metric):
     ``"majoring"`` give lower and upper Riemann sums. ``multi_label=True`` averages one curve per
     column (weighted by ``label_weights``); otherwise all entries are pooled into one curve.
     """
+
+    _direction = "up"
 
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name=None, dtype=None,
                  thresholds=None, multi_label=False, num_labels=None, label_weights=None, from_logits=False):
