@@ -161,9 +161,16 @@ class DataAdapter:
     the next epoch starts a new pass (so 4 batches with ``steps_per_epoch=3`` give epochs of
     3, 1, 3, 1 steps). A generator cannot start again: once it runs out the adapter is
     ``exhausted``.
+
+    ``restart_each_epoch`` (set by fit on its validation data) gives evaluation's semantics
+    instead, as Keras's ``fit`` documents for ``validation_steps``: every epoch starts from
+    the beginning, so each validation sees the same batches. A generator cannot start again,
+    so its first ``steps_per_epoch`` batches are kept and replayed.
     """
 
     restartable = True
+    restart_each_epoch = False
+    _replay = None
     workers = 0
     depth = 2
     # Set by the model for data read from Python code: ``(x, y, sw) -> (x, y, sw)``, run on
@@ -192,7 +199,14 @@ class DataAdapter:
     def epoch(self):
         """The batches of one epoch (a generator: stopping early closes its reader thread)."""
         self.on_epoch_begin()
-        if self._tasks is None or (self.steps_per_epoch is None and self.restartable):
+        if self.restart_each_epoch and self.steps_per_epoch is not None:
+            if self.restartable:
+                self._tasks, self._seen = self._pass(), 0
+            else:
+                if self._replay is None:
+                    self._replay = list(islice(self._tasks, self.steps_per_epoch))
+                self._tasks, self._seen = iter(self._replay), 0
+        elif self._tasks is None or (self.steps_per_epoch is None and self.restartable):
             self._tasks, self._seen = self._pass(), 0
         limit = self.steps
         take = limit if self.num_batches is None else min(limit, self.num_batches - self._seen)

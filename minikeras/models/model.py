@@ -359,6 +359,7 @@ class Model(Layer):
             val_x, val_y, val_sw = _unpack_validation(validation_data)
             validation = self._adapter(val_x, val_y, val_sw, validation_batch_size or batch_size, validation_steps,
                                        checked=bool(validation_split), prefix="validation_data ")
+            validation.restart_each_epoch = True  # Keras: validation_steps restart at the start every epoch
         callback_list = self._fit_callbacks(callbacks, verbose, epochs, batches.steps)
         self._ensure_built(batches.peek()[0])
         batch_logs_wanted = callback_list.wants("on_train_batch_end") or callback_list.wants("on_batch_end")
