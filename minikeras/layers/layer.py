@@ -130,6 +130,18 @@ class Layer:
         self.output_shape = None
 
     @property
+    def trainable(self):
+        return self.__dict__.get("_trainable", True)
+
+    @trainable.setter
+    def trainable(self, value):
+        # Keras: the variables created trainable follow the layer's flag (kernel.trainable too).
+        self._trainable = bool(value)
+        for variable in self.__dict__.get("_variables", ()):
+            if getattr(variable, "follows_layer", False):
+                variable.trainable = self._trainable
+
+    @property
     def dtype(self):
         """The dtype of the layer's variables: always ``"float32"`` (Keras: ``Layer.dtype``)."""
         return "float32"
@@ -166,9 +178,9 @@ class Layer:
             name = first_free_name("variable", (v.name for v in self._variables))
         init = initializers.get("glorot_uniform" if initializer is None else initializer)
         variable = Variable(init(_shape_tuple(shape, "add_weight shape"), "float32"),
-                            name, trainable=trainable, regularizer=regularizers.get(regularizer),
-                            constraint=constraints.get(constraint))
-        variable.path = f"{self.name}/{name}"
+                            name, trainable=bool(trainable) and self.trainable,
+                            regularizer=regularizers.get(regularizer), constraint=constraints.get(constraint))
+        variable.path, variable.follows_layer = f"{self.name}/{name}", bool(trainable)
         self._variables.append(variable)
         return variable
 
