@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from .layer import Layer
+from ..utils.numerical import numeric_array
 
 # Keras's backend.epsilon(): the smallest standard deviation Normalization divides by.
 _EPSILON = np.float32(1e-7)
@@ -141,20 +142,26 @@ class Normalization(Layer):
         for batch in iterator:
             if isinstance(batch, tuple):
                 batch = batch[0]
-            batch = np.asarray(batch)
+            try:
+                batch = numeric_array(batch, f"{cls}.adapt data")
+            except ValueError as error:
+                raise ValueError(f"{cls}.adapt expects numeric arrays: {error}") from None
             if batch.dtype.kind not in "biuf" or batch.ndim == 0:
                 raise ValueError(f"{cls}.adapt expects numeric arrays, got {batch.dtype} of shape {batch.shape}")
             if not self.built:
                 self.build_for(batch.shape)
             expected = tuple(self._broadcast[d] for d in self._keep)
-            if batch.ndim != len(self._broadcast) or tuple(batch.shape[d] for d in self._keep) != expected:
+            if self._keep and (batch.ndim != len(self._broadcast)
+                               or tuple(batch.shape[d] for d in self._keep) != expected):
                 raise ValueError(f"{cls} {self.name!r} was built for sizes {expected} on axis {self.axis}, "
                                  f"adapt() got data of shape {batch.shape}")
-            count = math.prod(batch.shape[d] for d in self._reduce)
+            # axis=None: one mean and variance over every value, whatever the data's rank (Keras).
+            reduce = self._reduce if self._keep else tuple(range(batch.ndim))
+            count = math.prod(batch.shape[d] for d in reduce)
             if count == 0:
                 continue  # an empty batch adds nothing (it made a division by zero below)
-            batch_mean = np.mean(batch, axis=self._reduce, dtype=np.float64)
-            batch_var = np.var(batch, axis=self._reduce, dtype=np.float64)
+            batch_mean = np.mean(batch, axis=reduce, dtype=np.float64)
+            batch_var = np.var(batch, axis=reduce, dtype=np.float64)
             if not (np.isfinite(batch_mean).all() and np.isfinite(batch_var).all()):
                 raise ValueError(f"{cls}.adapt got data holding NaN or inf (in a batch of shape {batch.shape}): "
                                  "the mean and variance would be NaN and so would every output; clean or "
@@ -179,9 +186,13 @@ class Normalization(Layer):
         else:
             mean = self.mean.value.reshape(self._broadcast)
             variance = self.variance.value.reshape(self._broadcast)
+        if not self._keep:  # axis=None: scalars, which broadcast against inputs of any rank as in Keras
+            mean, variance = mean.reshape(()), variance.reshape(())
         return mean, np.maximum(np.sqrt(variance), _EPSILON)
 
     def _check(self, x):
+        if not self._keep:
+            return
         if x.ndim != len(self._broadcast) or any(x.shape[d] != self._broadcast[d] for d in self._keep):
             expected = tuple(self._broadcast[d] for d in self._keep)
             raise ValueError(f"{type(self).__name__} {self.name!r} expects inputs of rank "

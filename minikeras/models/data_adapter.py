@@ -26,6 +26,7 @@ from itertools import chain, count, islice
 
 import numpy as np
 
+from ..utils.numerical import numeric_array
 from ..utils.py_dataset import PyDataset
 from ..utils.random import global_generator
 from .prefetch import read_ahead
@@ -50,21 +51,14 @@ def to_array(value, argument):
                          f"input; pass the array itself")
     if isinstance(value, (list, tuple)) and len(value) == 1 and hasattr(value[0], "shape"):
         value = value[0]
-    if isinstance(value, np.ndarray):
-        array = value
-    elif hasattr(value, "to_numpy"):
-        array = value.to_numpy()
-    elif is_lazy_array(value):
+    if not isinstance(value, np.ndarray) and not hasattr(value, "to_numpy") and is_lazy_array(value):
         return value
-    else:
+    if not isinstance(value, np.ndarray) and not hasattr(value, "to_numpy"):
         try:
-            array = np.asarray(value)
+            value = np.asarray(value)
         except (ValueError, TypeError) as error:
             raise ValueError(f"Could not convert {argument} to an array: {error}") from None
-    if array.dtype.kind not in "biuf":
-        raise ValueError(f"{argument} must hold numbers (int, uint, float or bool), got dtype {array.dtype}"
-                        + (" (strings cannot be fed to a model)" if array.dtype.kind in "USO" else ""))
-    return array
+    return numeric_array(value, argument)
 
 
 def as_float32(batch):
