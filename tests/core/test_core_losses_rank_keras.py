@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import minikeras as keras
-from tests.gradient_check import numerical_gradient
+from gradient_check import numerical_gradient
 
 FIXTURE = np.load(os.path.join(os.path.dirname(__file__), os.pardir, "fixtures", "keras_rank_reference.npz"))
 SPEC = json.loads(str(FIXTURE["spec"]))
