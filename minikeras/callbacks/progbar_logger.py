@@ -72,6 +72,8 @@ class ProgbarLogger(Callback):
     file of a 100-epoch run has 200 lines.
     """
 
+    _reads_logs_lazily = True  # reads batch logs seldom: they stay lazy (CallbackList)
+
     def __init__(self, verbose=1, stream=None, refresh_seconds=0.25):
         super().__init__()
         self.verbose = verbose
