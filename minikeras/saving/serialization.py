@@ -216,22 +216,28 @@ def model_to_config(model):
 
 
 def to_json(model, **kwargs):
-    """``model.to_json()``: Keras's ``{"class_name", "config", ...}`` as a JSON string."""
-    from ..layers import serialize as serialize_layer
-    config = serialize_layer(model)
+    """``model.to_json()``: Keras's ``{"module", "class_name", "config", "registered_name",
+    "build_config", "compile_config"}`` as a JSON string (``compile_config`` is ``{}`` for a
+    model never compiled)."""
+    config = model_to_config(model)
     if config["class_name"] == "Sequential":
         config["module"] = "keras"
-    config.pop("build_config", None)
     return json.dumps(config, **kwargs)
 
 
 def model_from_json(json_string, custom_objects=None):
-    """Keras's ``keras.models.model_from_json``: a fresh model from ``model.to_json()``."""
+    """Keras's ``keras.models.model_from_json``: a fresh model from ``model.to_json()``, built
+    and compiled as the JSON's ``build_config`` and ``compile_config`` say (fresh weights and
+    optimizer state, as in Keras)."""
     try:
         config = json.loads(json_string)
     except (TypeError, ValueError) as error:
         raise ValueError(f"model_from_json expects a JSON string from model.to_json(): {error}") from None
-    return model_from_config(config, custom_objects, where="model_from_json")
+    model = model_from_config(config, custom_objects, where="model_from_json")
+    compile_config = config.get("compile_config") if isinstance(config, dict) else None
+    if compile_config:
+        model.compile(**compile_arguments(compile_config, "model_from_json", custom_objects))
+    return model
 
 
 # -- compile configs -----------------------------------------------------------------------
