@@ -272,6 +272,13 @@ class Layer:
         if not self.built:
             self.build(input_shape)
             self.built = True
+        elif self.weights and self.input_shape is not None and input_shape[1:] != tuple(self.input_shape[1:]):
+            # A built layer reused for another input (Keras checks its input spec here).
+            try:
+                self.call(np.zeros([1] + [1 if d is None else d for d in input_shape[1:]], np.float32))
+            except ValueError as error:
+                raise ValueError(f"layer {self.name!r} was built for input shape {tuple(self.input_shape)} and "
+                                 f"cannot take input shape {input_shape}: {error}") from None
         self.input_shape = input_shape
         self.output_shape = self.compute_output_shape(input_shape)
         return self.output_shape
