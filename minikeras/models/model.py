@@ -388,7 +388,8 @@ class Model(Layer):
                 epoch_logs = dict(sorted(self._current_logs().items()))  # Keras sorts the log keys
                 if validation is not None and _should_validate(epoch, validation_freq):
                     val = self._evaluate_adapter(validation, callback_list, in_fit=True)
-                    epoch_logs.update({f"val_{key}": value for key, value in sorted((val or {}).items())})
+                    epoch_logs.update({f"val_{key}": value for key, value in (val or {}).items()})
+                    epoch_logs = dict(sorted(epoch_logs.items()))  # one sorted list, as in Keras
                 callback_list.on_epoch_end(epoch, epoch_logs)
                 logs = epoch_logs
                 if self.stop_training or _out_of_data(batches, epoch, epochs):
@@ -519,7 +520,7 @@ class Model(Layer):
         """
         _check_positive_int(batch_size, "batch_size")
         _check_positive_int(steps, "steps")
-        _resolve_verbose(verbose)
+        verbose = _resolve_verbose(verbose)
         callbacks = flatten_callbacks(callbacks)
         if is_iterator_input(x):
             adapter = self._adapter(x, None, None, batch_size, steps, need_y=False)
@@ -537,7 +538,7 @@ class Model(Layer):
         rows = getattr(adapter, "output_rows", None)  # known for arrays: one preallocated output
         callback_list = CallbackList(callbacks, model=self)
         callback_list.on_predict_begin()
-        output, parts, filled = None, [], 0
+        output, parts, filled, step, start = None, [], 0, -1, time.perf_counter()
         try:
             for step, (xb, _, _) in enumerate(adapter.epoch()):
                 callback_list.on_predict_batch_begin(step)
@@ -553,6 +554,8 @@ class Model(Layer):
         finally:
             adapter.close()
         callback_list.on_predict_end()
+        if verbose:  # Keras's line: 4/4 - 0s - 285us/step
+            print(summary_line(step + 1, time.perf_counter() - start, {}, verbose), flush=True)
         if rows is None:
             return np.concatenate(parts) if parts else np.empty((0,), dtype=np.float32)
         return output[:filled]
