@@ -288,11 +288,12 @@ class Sequential(Model):
         return self._layers[-1].output_activation
 
     # -- summary ---------------------------------------------------------------------------------
-    def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
+                layer_range=None):
         """Print the layer table with output shapes and parameter counts (Keras: ``Model.summary``)."""
         print_fn = print_fn or print
         from ..utils.summary import summary_lines
-        for line in summary_lines(self, line_length or 80):
+        for line in summary_lines(self, line_length or 80, positions, expand_nested, show_trainable, layer_range):
             print_fn(line)
 
     # -- config ----------------------------------------------------------------------------------

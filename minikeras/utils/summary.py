@@ -5,22 +5,56 @@ def _shape_text(shape):
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def summary_lines(model, width=80):
-    """Lines of a Keras-style table: layer (type), output shape, parameter count, totals."""
-    columns = (int(width * 0.45), int(width * 0.33))
-    rule = "─" * width
-    lines = [f'Model: "{model.name}"', rule,
-             f"{'Layer (type)':<{columns[0]}}{'Output Shape':<{columns[1]}}{'Param #':>{width - sum(columns)}}",
-             "═" * width]
-    for layer in model.layers:
+def _column_widths(width, positions):
+    """Widths of the name, shape and parameter columns from Keras's ``positions``: the right end
+    of each column, as fractions of ``width`` (all <= 1) or as character positions."""
+    if positions is None:
+        positions = (0.45, 0.78, 1.0)
+    positions = list(positions)
+    if len(positions) < 3 or any(not isinstance(p, (int, float)) or isinstance(p, bool) for p in positions):
+        raise ValueError(f"summary positions must be 3 or 4 increasing numbers (column ends), got {positions!r}")
+    ends = [int(p * width) if all(q <= 1 for q in positions) else int(p) for p in positions[:3]]
+    if not 0 < ends[0] < ends[1] < ends[2]:
+        raise ValueError(f"summary positions must be increasing column ends, got {positions!r}")
+    return ends[0], ends[1] - ends[0], ends[2] - ends[1]
+
+
+def _rows(layers, expand_nested, depth=0):
+    for layer in layers:
+        yield layer, depth
+        if expand_nested and hasattr(layer, "layers"):
+            yield from _rows(layer.layers, expand_nested, depth + 1)
+
+
+def summary_lines(model, width=80, positions=None, expand_nested=False, show_trainable=False, layer_range=None):
+    """Lines of a Keras-style table: layer (type), output shape, parameter count, totals.
+
+    As Keras's ``summary``: ``positions`` sets where the columns end, ``expand_nested`` lists a
+    nested model's layers under it (``└``-indented), ``show_trainable`` adds a Y/N column.
+    """
+    if layer_range is not None:
+        raise ValueError("summary layer_range is not supported by minikeras; use expand_nested or print "
+                         "model.layers[i:j] instead")
+    columns = _column_widths(width, positions)
+    trainable_column = 11 if show_trainable else 0
+    total_width = sum(columns) + trainable_column
+    rule = "─" * total_width
+    header = f"{'Layer (type)':<{columns[0]}}{'Output Shape':<{columns[1]}}{'Param #':>{columns[2]}}"
+    lines = [f'Model: "{model.name}"', rule, header + (f"{'Trainable':>{trainable_column}}" if show_trainable else ""),
+             "═" * total_width]
+    for layer, depth in _rows(model.layers, expand_nested):
         shape = _shape_text(layer.output_shape) if layer.output_shape is not None else "?"
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
-        name = f"{layer.name} ({type(layer).__name__})"
+        indent = "   " * (depth - 1) + "   └ " if depth else ""
+        name = f"{indent}{layer.name} ({type(layer).__name__})"
         if len(name) >= columns[0]:  # too wide: the type goes on a line of its own, as Keras wraps it
-            name, rest = layer.name, f"({type(layer).__name__})"
+            name, rest = indent + layer.name, f"({type(layer).__name__})"
         else:
             rest = None
-        lines.append(f"{name[:columns[0] - 1]:<{columns[0]}}{shape:<{columns[1]}}{params:>{width - sum(columns)}}")
+        line = f"{name[:columns[0] - 1]:<{columns[0]}}{shape:<{columns[1]}}{params:>{columns[2]}}"
+        if show_trainable:
+            line += f"{'Y' if layer.trainable else 'N':>{trainable_column - 4}}    "
+        lines.append(line)
         if rest:
             lines.append(rest[:columns[0] - 1])
     lines.append(rule)
