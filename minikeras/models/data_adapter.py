@@ -439,6 +439,7 @@ class PyDatasetAdapter(DataAdapter):
         self._class_weight = class_weight
         self._source = f"{type(dataset).__name__}.__getitem__"
         self._first = None
+        self._first_unused = False
 
     def _pass(self):
         if self.num_batches is None:
@@ -448,11 +449,15 @@ class PyDatasetAdapter(DataAdapter):
         return iter(range(self.num_batches))
 
     def _load(self, index):
+        if index == 0 and self._first_unused:
+            self._first_unused = False  # the batch peek() read is the first pass's batch 0 (read once)
+            return self._first
         return _adjusted(self, _standardize(self.dataset[index], self._source, self._class_weight))
 
     def peek(self):
         if self._first is None:
             self._first = self._load(0)
+            self._first_unused = True
         return self._first
 
     def on_epoch_begin(self):
