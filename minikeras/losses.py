@@ -273,6 +273,120 @@ def _smooth_categorical(y_true, label_smoothing, axis):
     return y_true * _f32(1 - label_smoothing) + _f32(label_smoothing / y_true.shape[axis])
 
 
+# -- focal cross-entropies and overlap losses (Keras 3) ---------------------------------------
+
+def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0,
+                              from_logits=False, label_smoothing=0.0, axis=-1):
+    """Mean over ``axis`` of ``(1 - p_t)**gamma * bce``, ``p_t = y p + (1 - y)(1 - p)``; with
+    ``apply_class_balancing`` each term is also weighted by ``alpha`` (y = 1) or ``1 - alpha``.
+    The cross-entropy clips ``p`` to [eps, 1 - eps] as binary_crossentropy does; ``p_t`` does not."""
+    y_true, y_pred = _same_rank("binary_focal_crossentropy", y_true, y_pred)
+    y_true = _smooth_binary(y_true, label_smoothing)
+    p = activations.sigmoid(y_pred) if from_logits else y_pred
+    clipped = np.clip(p, _f32(EPSILON), _f32(1 - EPSILON))
+    bce = -(y_true * np.log(clipped) + (1 - y_true) * np.log(1 - clipped))
+    p_t = y_true * p + (1 - y_true) * (1 - p)
+    focal = np.power(1 - p_t, _f32(gamma)) * bce
+    if apply_class_balancing:
+        focal = focal * (y_true * _f32(alpha) + (1 - y_true) * _f32(1 - alpha))
+    return np.mean(focal, axis=axis)
+
+
+def _binary_focal_crossentropy_grad(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0,
+                                    from_logits=False, label_smoothing=0.0, axis=-1):
+    t = _smooth_binary(y_true, label_smoothing)
+    p = activations.sigmoid(y_pred) if from_logits else y_pred
+    clipped = np.clip(p, _f32(EPSILON), _f32(1 - EPSILON))
+    bce = -(t * np.log(clipped) + (1 - t) * np.log(1 - clipped))
+    inside = (p > EPSILON) & (p < 1 - EPSILON)
+    d_bce = (clipped - t) / (clipped * (1 - clipped)) * inside
+    one_minus = 1 - (t * p + (1 - t) * (1 - p))
+    gamma = _f32(gamma)
+    # d(1 - p_t)^gamma / dp = -gamma (1 - p_t)^(gamma - 1) (2t - 1)
+    d_focal = -gamma * np.power(np.maximum(one_minus, _f32(1e-30)), gamma - 1) * (2 * t - 1) if gamma else 0
+    grad = d_focal * bce + np.power(one_minus, gamma) * d_bce
+    if apply_class_balancing:
+        grad = grad * (t * _f32(alpha) + (1 - t) * _f32(1 - alpha))
+    if from_logits:
+        grad = grad * p * (1 - p)
+    return (grad * _f32(1 / y_pred.shape[axis])).astype(np.float32)
+
+
+def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False,
+                                   label_smoothing=0.0, axis=-1):
+    """sum over ``axis`` of ``-alpha (1 - p)**gamma y log(p)``, ``p`` the predictions divided by
+    their sum (a softmax of logits) and clipped to [eps, 1 - eps], as Keras computes it."""
+    y_true, y_pred = _same_rank("categorical_focal_crossentropy", y_true, y_pred)
+    if y_pred.ndim and y_pred.shape[-1] == 1:
+        warnings.warn("In loss categorical_focal_crossentropy, expected y_pred.shape to be (batch_size, "
+                      f"num_classes) with num_classes > 1. Received: y_pred.shape={y_pred.shape}. Consider "
+                      "using 'binary_crossentropy' if you only have 2 classes.", SyntaxWarning, stacklevel=2)
+    y_true = _smooth_categorical(y_true, label_smoothing, axis)
+    p = activations.softmax(y_pred, axis=axis) if from_logits else y_pred
+    p = np.clip(p / np.sum(p, axis=axis, keepdims=True), _f32(EPSILON), _f32(1 - EPSILON))
+    return np.sum(_f32(alpha) * np.power(1 - p, _f32(gamma)) * -y_true * np.log(p), axis=axis)
+
+
+def _categorical_focal_crossentropy_grad(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False,
+                                         label_smoothing=0.0, axis=-1):
+    t = _smooth_categorical(y_true, label_smoothing, axis)
+    p = activations.softmax(y_pred, axis=axis) if from_logits else y_pred
+    total = np.sum(p, axis=axis, keepdims=True)
+    ratio = p / total
+    o = np.clip(ratio, _f32(EPSILON), _f32(1 - EPSILON))
+    gamma, alpha = _f32(gamma), _f32(alpha)
+    # d value / d o_k, zero where the clip holds o_k
+    d_o = alpha * (gamma * np.power(1 - o, gamma - 1) * t * np.log(o) - np.power(1 - o, gamma) * t / o) \
+        * ((ratio > EPSILON) & (ratio < 1 - EPSILON))
+    # o = p / sum(p): d o_k / d p_j = (delta_kj - o_k) / sum(p)
+    grad = (d_o - np.sum(d_o * ratio, axis=axis, keepdims=True)) / total
+    if from_logits:  # through the softmax: the sum term of its Jacobian vanishes here
+        grad = p * grad
+    return grad.astype(np.float32)
+
+
+def _axes(axis):
+    """``axis`` as NumPy takes it: a list (as configs hold it) becomes a tuple."""
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+def dice(y_true, y_pred, axis=None):
+    """``1 - 2 sum(y p) / (sum(y) + sum(p) + eps)`` over ``axis`` (None: the whole batch, one value)."""
+    y_true, y_pred = _same_rank("dice", y_true, y_pred)
+    axis = _axes(axis)
+    intersection = np.sum(y_true * y_pred, axis=axis)
+    return 1 - _f32(2) * intersection / (np.sum(y_true, axis=axis) + np.sum(y_pred, axis=axis) + _f32(EPSILON))
+
+
+def _dice_grad(y_true, y_pred, axis=None):
+    axis = _axes(axis)
+    keep = {"axis": axis, "keepdims": True}
+    denominator = np.sum(y_true, **keep) + np.sum(y_pred, **keep) + _f32(EPSILON)
+    intersection = np.sum(y_true * y_pred, **keep)
+    return (-2 * (y_true * denominator - intersection) / np.square(denominator)).astype(np.float32)
+
+
+def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
+    """``1 - TP / (TP + alpha FP + beta FN + eps)`` with TP = sum(y p), FP = sum((1 - p) y) and
+    FN = sum(p (1 - y)), Keras's names, over ``axis`` (None: the whole batch, one value)."""
+    y_true, y_pred = _same_rank("tversky", y_true, y_pred)
+    axis = _axes(axis)
+    intersection = np.sum(y_true * y_pred, axis=axis)
+    fp = np.sum((1 - y_pred) * y_true, axis=axis)
+    fn = np.sum(y_pred * (1 - y_true), axis=axis)
+    return 1 - intersection / (intersection + fp * _f32(alpha) + fn * _f32(beta) + _f32(EPSILON))
+
+
+def _tversky_grad(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
+    axis = _axes(axis)
+    keep = {"axis": axis, "keepdims": True}
+    intersection = np.sum(y_true * y_pred, **keep)
+    denominator = (intersection + np.sum((1 - y_pred) * y_true, **keep) * _f32(alpha)
+                   + np.sum(y_pred * (1 - y_true), **keep) * _f32(beta) + _f32(EPSILON))
+    d_denominator = y_true * _f32(1 - alpha) + (1 - y_true) * _f32(beta)
+    return (-(y_true * denominator - intersection * d_denominator) / np.square(denominator)).astype(np.float32)
+
+
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
     """-log(p[label]) for integer labels; probabilities normalized and clipped like the categorical loss."""
     y_pred = _as_float(y_pred)
@@ -492,10 +606,14 @@ class Loss:
                 self.gradient_wrt_logits(y_true, p, sample_weight).reshape(probabilities.shape))
 
     def _scaled(self, grad, sample_weight):
-        """``grad`` (d value / d y_pred per element) times d(reduced loss)/d(value)."""
-        axis = self.value_axis % grad.ndim
-        scale = self._scale(grad.shape[:axis] + grad.shape[axis + 1:], sample_weight)
-        return grad * (np.expand_dims(scale, axis) if np.ndim(scale) else scale)
+        """``grad`` (d value / d y_pred per element) times d(reduced loss)/d(value).
+
+        ``value_axis`` is the axis (or axes; None for all, as Dice's default) that ``call``
+        reduces to get the per-sample values."""
+        axis = self.value_axis
+        axes = tuple(range(grad.ndim)) if axis is None else tuple(sorted(a % grad.ndim for a in np.atleast_1d(axis)))
+        scale = self._scale(tuple(d for i, d in enumerate(grad.shape) if i not in axes), sample_weight)
+        return grad * (np.expand_dims(scale, axes) if np.ndim(scale) else scale)
 
     @property
     def value_axis(self):
@@ -595,6 +713,14 @@ SquaredHinge = _wrapper("SquaredHinge", squared_hinge, _squared_hinge_grad)
 CategoricalHinge = _wrapper("CategoricalHinge", categorical_hinge, _categorical_hinge_grad)
 Poisson = _wrapper("Poisson", poisson, _poisson_grad)
 CosineSimilarity = _wrapper("CosineSimilarity", cosine_similarity, _cosine_similarity_grad, axis=-1)
+BinaryFocalCrossentropy = _wrapper(
+    "BinaryFocalCrossentropy", binary_focal_crossentropy, _binary_focal_crossentropy_grad,
+    apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1)
+CategoricalFocalCrossentropy = _wrapper(
+    "CategoricalFocalCrossentropy", categorical_focal_crossentropy, _categorical_focal_crossentropy_grad,
+    alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1)
+Dice = _wrapper("Dice", dice, _dice_grad, axis=None)
+Tversky = _wrapper("Tversky", tversky, _tversky_grad, alpha=0.5, beta=0.5, axis=None)
 mse, mae, mape, msle = mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, \
     mean_squared_logarithmic_error
 kld = kl_divergence

@@ -21,12 +21,17 @@ from .confusion import AUC, FalseNegatives, FalsePositives, Precision, Recall, T
 from .f_score import F1Score, FBetaScore
 from .loss_metrics import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge, Hinge, KLDivergence,
                            Poisson, SparseCategoricalCrossentropy, SquaredHinge)
-from ..losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge, huber,
+from ..losses import (binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
+                      categorical_focal_crossentropy, categorical_hinge, hinge, huber,
                       kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
                       mean_squared_error, mean_squared_logarithmic_error, poisson,
                       sparse_categorical_crossentropy, squared_hinge)
 from .regression import (CosineSimilarity, LogCoshError, MeanAbsoluteError, MeanAbsolutePercentageError,
                          MeanSquaredError, MeanSquaredLogarithmicError, R2Score, RootMeanSquaredError)
+
+# Loss functions Keras 3 exports in keras.metrics without a metric class of their own.
+for _fn in (binary_focal_crossentropy, categorical_focal_crossentropy):
+    _registry.register(_fn, _fn.__name__)
 
 
 def get(identifier):
