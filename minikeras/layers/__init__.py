@@ -7,14 +7,15 @@ from .dropout import Dropout
 from .input_layer import Input, InputLayer
 from .layer import Layer
 from .noise import GaussianDropout, GaussianNoise
-from .normalization import BatchNormalization, LayerNormalization
+from .core import ActivityRegularization, Identity
+from .normalization import BatchNormalization, LayerNormalization, UnitNormalization
 from .preprocessing import Normalization, Rescaling
-from .reshaping import Flatten, Reshape
+from .reshaping import Flatten, Permute, RepeatVector, Reshape
 
 _registry = Registry("layer")
 for _cls in (Dense, Activation, Softmax, Dropout, InputLayer, Flatten, Reshape, BatchNormalization,
              LayerNormalization, Normalization, Rescaling, ReLU, LeakyReLU, PReLU, ELU, GaussianNoise,
-             GaussianDropout):
+             GaussianDropout, Identity, ActivityRegularization, Permute, RepeatVector, UnitNormalization):
     _registry.register(_cls, _cls.__name__)
 
 
@@ -59,4 +60,5 @@ def get(identifier):
 
 __all__ = ["Layer", "Dense", "Activation", "Softmax", "Dropout", "Input", "InputLayer", "Flatten",
            "Reshape", "BatchNormalization", "LayerNormalization", "Normalization", "Rescaling", "ReLU",
-           "LeakyReLU", "PReLU", "ELU", "GaussianNoise", "GaussianDropout", "serialize", "deserialize"]
+           "LeakyReLU", "PReLU", "ELU", "GaussianNoise", "GaussianDropout", "Identity", "ActivityRegularization",
+           "Permute", "RepeatVector", "UnitNormalization", "serialize", "deserialize"]

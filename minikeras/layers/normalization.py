@@ -294,3 +294,40 @@ class LayerNormalization(Layer):
                 "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
                 "beta_constraint": constraints.serialize(self.beta_constraint),
                 "gamma_constraint": constraints.serialize(self.gamma_constraint)}
+
+
+class UnitNormalization(Layer):
+    """Scales each sample to unit L2 norm along ``axis`` (Keras: ``keras.layers.UnitNormalization``):
+    ``x * min(1 / sqrt(sum(x**2)), 1e12)``, as Keras's ``ops.normalize`` computes it."""
+
+    compute_output_shape = Layer.same_shape
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)):
+            axis = [int(a) for a in axis]
+        elif isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+            raise ValueError(f"UnitNormalization axis must be an integer or a list of integers, got {axis!r}")
+        self.axis = axis if isinstance(axis, list) else int(axis)
+        self._cache = None
+
+    def _axes(self):
+        return tuple(self.axis) if isinstance(self.axis, list) else self.axis
+
+    def call(self, x, training=False):
+        with np.errstate(divide="ignore"):  # a zero vector: 1/0 = inf, then capped
+            inverse = np.minimum(1 / np.sqrt(np.sum(np.square(x), axis=self._axes(), keepdims=True)),
+                                 np.float32(1e12)).astype(x.dtype, copy=False)
+        y = x * inverse
+        if training:
+            self._cache = (y, inverse)
+        return y
+
+    def backward(self, grad):
+        y, inverse = self._cache
+        clamped = inverse >= np.float32(1e12)  # the norm's derivative is cut where the minimum holds
+        projected = grad - y * np.sum(grad * y, axis=self._axes(), keepdims=True)
+        return np.where(clamped, grad, projected) * inverse
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
