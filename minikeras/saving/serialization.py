@@ -81,7 +81,8 @@ def resolve_file_config(config, where, custom_objects=None, safe_mode=True):
         if isinstance(class_name, str):
             label = f"{trail or 'config'} ({class_name})"
             if class_name == "__lambda__":
-                if safe_mode:
+                from .. import config as _config
+                if safe_mode and not _config.unsafe_deserialization_enabled():
                     raise ValueError(f"{where}: {label} is a serialized Python lambda. Loading it "
                                      "would run code stored in the file, so it is refused. If you "
                                      "trust the file, pass safe_mode=False.")
