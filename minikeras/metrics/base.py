@@ -45,10 +45,23 @@ class Metric:
         """Always ``"float32"``: the dtype metrics compute in."""
         return "float32"
 
+    # The built-in metrics' NumPy state, as Keras names its variables: (variable name, attribute).
+    _state = ()
+
     @property
     def variables(self):
-        """The state variables made by ``add_variable``/``add_weight``, in creation order."""
-        return list(self._variables)
+        """The metric's state as Keras lists it: the built-in totals (``total``, ``count``;
+        ``true_positives``, ...; float32 snapshots of the current values, as Keras's names and
+        shapes), then the variables made by ``add_variable``/``add_weight``, in creation order."""
+        from ..variable import Variable
+        snapshots = []
+        for name, attribute in type(self)._state:
+            value = getattr(self, attribute, None)
+            if value is not None:
+                variable = Variable(np.asarray(value, dtype=np.float32), name, trainable=False)
+                variable.path = f"{self.name}/{name}"
+                snapshots.append(variable)
+        return snapshots + list(self._variables)
 
     def add_variable(self, shape, initializer, dtype=None, aggregation="sum", name=None):
         """Create a state variable of ``shape`` filled by ``initializer`` (a name such as
@@ -154,6 +167,8 @@ def as_result(value):
 class Mean(Metric):
     """Weighted mean of the values given to ``update_state(values, sample_weight)``."""
 
+    _state = (("total", "total"), ("count", "count"))
+
     def reset_state(self):
         self.total = np.float64(0)
         self.count = np.float64(0)
@@ -182,6 +197,8 @@ class Mean(Metric):
 
 class Sum(Mean):
     """Weighted sum of the values given to ``update_state(values, sample_weight)`` (Keras ``Sum``)."""
+
+    _state = (("total", "total"),)
 
     def __init__(self, name="sum", dtype=None):
         super().__init__(name=name)

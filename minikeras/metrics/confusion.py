@@ -86,6 +86,8 @@ def confusion_counts(y_true, y_pred, thresholds, sample_weight=None, multi_label
 class _ConfusionCount(Metric):
     """One confusion count per threshold, summed over batches."""
 
+    _state = (("accumulator", "accumulator"),)
+
     _which = None  # index into (tp, fp, tn, fn)
 
     def __init__(self, thresholds=None, name=None, dtype=None):
@@ -161,11 +163,15 @@ class _PrecisionRecall(Metric):
 
 class Precision(_PrecisionRecall):
     """true positives / (true positives + false positives) (Keras ``Precision``; no ``top_k``)."""
+
+    _state = (("true_positives", "true_positives"), ("false_positives", "other"))
     _other = 1
 
 
 class Recall(_PrecisionRecall):
     """true positives / (true positives + false negatives) (Keras ``Recall``; no ``top_k``)."""
+
+    _state = (("true_positives", "true_positives"), ("false_negatives", "other"))
     _other = 3
 
 
@@ -183,6 +189,8 @@ class AUC(Metric):
     ``"majoring"`` give lower and upper Riemann sums. ``multi_label=True`` averages one curve per
     column (weighted by ``label_weights``); otherwise all entries are pooled into one curve.
     """
+
+    _state = tuple((n, n) for n in ("true_positives", "false_positives", "true_negatives", "false_negatives"))
 
     _direction = "up"
 

@@ -65,6 +65,8 @@ class R2Score(Metric):
     with Keras's warnings.
     """
 
+    _state = (("num_samples", "num_samples"),)
+
     _direction = "up"
 
     def __init__(self, class_aggregation="uniform_average", num_regressors=0, name="r2_score", dtype=None):
