@@ -86,7 +86,7 @@ class Normalization(Layer):
         self.input_mean = mean
         self.input_variance = variance
         self.invert = bool(invert)
-        self.mean = self.variance = self.count = None
+        self.adapt_mean = self.adapt_variance = self.count = None
         self._fixed = None
 
     def build(self, input_shape):
@@ -103,8 +103,9 @@ class Normalization(Layer):
         self._broadcast = tuple(input_shape[d] if d in keep else 1 for d in range(ndim))
         shape = tuple(input_shape[d] for d in keep)
         if self.input_mean is None:
-            self.mean = self.add_weight(shape=shape, initializer="zeros", trainable=False, name="mean")
-            self.variance = self.add_weight(shape=shape, initializer="ones", trainable=False, name="variance")
+            self.adapt_mean = self.add_weight(shape=shape, initializer="zeros", trainable=False, name="mean")
+            self.adapt_variance = self.add_weight(shape=shape, initializer="ones", trainable=False,
+                                                  name="variance")
             self.count = self.add_weight(shape=(), initializer="zeros", trainable=False, name="count")
             self.count.value = np.zeros((), np.int32)  # Keras stores it as an int32 scalar
         else:
@@ -177,15 +178,33 @@ class Normalization(Layer):
             total_mean = new_mean
         if total_mean is None:
             raise ValueError(f"{cls}.adapt got no data (an empty array or iterable)")
-        self.mean.assign(total_mean.astype(np.float32))
-        self.variance.assign(total_var.astype(np.float32))
+        self.adapt_mean.assign(total_mean.astype(np.float32))
+        self.adapt_variance.assign(total_var.astype(np.float32))
+
+    @property
+    def mean(self):
+        """The mean with the input's rank, ``(1, features)`` for 2-D inputs (Keras's ``mean``;
+        the weight itself, of shape ``(features,)``, is ``adapt_mean``). None before build."""
+        return self._broadcast_view(self.adapt_mean, 0, "mean")
+
+    @property
+    def variance(self):
+        """The variance with the input's rank, as ``mean`` (the weight is ``adapt_variance``)."""
+        return self._broadcast_view(self.adapt_variance, 1, "variance")
+
+    def _broadcast_view(self, weight, index, name):
+        from ..variable import Variable
+        if not self.built:
+            return None
+        value = self._fixed[index] if self._fixed is not None else weight.value.reshape(self._broadcast)
+        return Variable(value, name, trainable=False)
 
     def _statistics(self):
         if self._fixed is not None:
             mean, variance = self._fixed
         else:
-            mean = self.mean.value.reshape(self._broadcast)
-            variance = self.variance.value.reshape(self._broadcast)
+            mean = self.adapt_mean.value.reshape(self._broadcast)
+            variance = self.adapt_variance.value.reshape(self._broadcast)
         if not self._keep:  # axis=None: scalars, which broadcast against inputs of any rank as in Keras
             mean, variance = mean.reshape(()), variance.reshape(())
         return mean, np.maximum(np.sqrt(variance), _EPSILON)
