@@ -26,8 +26,10 @@ from ..losses import (binary_crossentropy, binary_focal_crossentropy, categorica
                       kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
                       mean_squared_error, mean_squared_logarithmic_error, poisson,
                       sparse_categorical_crossentropy, squared_hinge)
-from .regression import (CosineSimilarity, LogCoshError, MeanAbsoluteError, MeanAbsolutePercentageError,
-                         MeanSquaredError, MeanSquaredLogarithmicError, R2Score, RootMeanSquaredError)
+from .regression import (ConcordanceCorrelation, CosineSimilarity, LogCoshError, MeanAbsoluteError,
+                         MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError,
+                         PearsonCorrelation, R2Score, RootMeanSquaredError, concordance_correlation,
+                         pearson_correlation)
 
 # Loss functions Keras 3 exports in keras.metrics without a metric class of their own.
 for _fn in (binary_focal_crossentropy, categorical_focal_crossentropy):

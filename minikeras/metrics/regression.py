@@ -128,3 +128,36 @@ class R2Score(Metric):
 
 registry.register(RootMeanSquaredError, "RootMeanSquaredError", "root_mean_squared_error")
 registry.register(R2Score, "R2Score", "r2_score")
+
+
+def pearson_correlation(y_true, y_pred, axis=-1):
+    """Pearson's r along ``axis``: the mean product of the standardized labels and predictions
+    (Keras ``keras.metrics.pearson_correlation``; NaN where either has no spread)."""
+    y_true, y_pred = same_rank(y_true, y_pred)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = y_true - np.mean(y_true, axis=axis, keepdims=True)
+        p = y_pred - np.mean(y_pred, axis=axis, keepdims=True)
+        t = t / np.std(t, axis=axis, keepdims=True)
+        p = p / np.std(p, axis=axis, keepdims=True)
+    return np.mean(t * p, axis=axis)
+
+
+def concordance_correlation(y_true, y_pred, axis=-1):
+    """Lin's concordance correlation along ``axis``, as Keras computes it
+    (``keras.metrics.concordance_correlation``: its covariance term centres both factors on
+    the predictions' mean)."""
+    y_true, y_pred = same_rank(y_true, y_pred)
+    true_mean = np.mean(y_true, axis=axis, keepdims=True)
+    pred_mean = np.mean(y_pred, axis=axis, keepdims=True)
+    true_var = np.var(y_true - true_mean, axis=axis, keepdims=True)
+    pred_var = np.var(y_pred - pred_mean, axis=axis, keepdims=True)
+    covariance = (y_true - pred_mean) * (y_pred - pred_mean)
+    norm = true_var + pred_var + np.square(true_mean - pred_mean)
+    return np.mean(2 * covariance / (norm + np.float32(1e-7)), axis=axis)
+
+
+PearsonCorrelation = _regression_class("PearsonCorrelation", pearson_correlation, "pearson_correlation",
+                                       "pearson_correlation", axis=-1, direction="up")
+ConcordanceCorrelation = _regression_class("ConcordanceCorrelation", concordance_correlation,
+                                           "concordance_correlation", "concordance_correlation", axis=-1,
+                                           direction="up")
