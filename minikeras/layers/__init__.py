@@ -8,14 +8,15 @@ from .input_layer import Input, InputLayer
 from .layer import Layer
 from .noise import GaussianDropout, GaussianNoise
 from .core import ActivityRegularization, Identity
-from .normalization import BatchNormalization, LayerNormalization, UnitNormalization
+from .normalization import BatchNormalization, LayerNormalization, RMSNormalization, UnitNormalization
 from .preprocessing import Normalization, Rescaling
 from .reshaping import Flatten, Permute, RepeatVector, Reshape
 
 _registry = Registry("layer")
 for _cls in (Dense, Activation, Softmax, Dropout, InputLayer, Flatten, Reshape, BatchNormalization,
              LayerNormalization, Normalization, Rescaling, ReLU, LeakyReLU, PReLU, ELU, GaussianNoise,
-             GaussianDropout, Identity, ActivityRegularization, Permute, RepeatVector, UnitNormalization):
+             GaussianDropout, Identity, ActivityRegularization, Permute, RepeatVector, UnitNormalization,
+             RMSNormalization):
     _registry.register(_cls, _cls.__name__)
 
 
@@ -61,4 +62,4 @@ def get(identifier):
 __all__ = ["Layer", "Dense", "Activation", "Softmax", "Dropout", "Input", "InputLayer", "Flatten",
            "Reshape", "BatchNormalization", "LayerNormalization", "Normalization", "Rescaling", "ReLU",
            "LeakyReLU", "PReLU", "ELU", "GaussianNoise", "GaussianDropout", "Identity", "ActivityRegularization",
-           "Permute", "RepeatVector", "UnitNormalization", "serialize", "deserialize"]
+           "Permute", "RepeatVector", "UnitNormalization", "RMSNormalization", "serialize", "deserialize"]

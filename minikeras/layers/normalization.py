@@ -331,3 +331,56 @@ class UnitNormalization(Layer):
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
+
+
+class RMSNormalization(Layer):
+    """``x / sqrt(mean(x**2) + epsilon) * scale`` over ``axis`` (Keras: ``keras.layers.RMSNormalization``).
+
+    ``scale`` is a weight of the normalized axes' shape, initialized to ones. As in Keras,
+    ``axis`` becomes a sorted list once built; the axes must be the trailing ones (so ``scale``
+    lines up with them).
+    """
+
+    compute_output_shape = Layer.same_shape
+
+    def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or epsilon < 0:
+            raise ValueError(f"RMSNormalization epsilon must be a non-negative number, got {epsilon!r}")
+        self.axis, self.epsilon = axis, epsilon
+        self.scale = None
+        self._cache = None
+
+    def build(self, input_shape):
+        ndim = len(input_shape)
+        axes = sorted(self.axis) if isinstance(self.axis, (list, tuple)) else [self.axis]
+        if any(not -ndim <= a < ndim for a in axes):
+            raise ValueError(f"RMSNormalization axis {self.axis} is out of range for inputs of rank {ndim}")
+        positive = sorted(a % ndim for a in axes)
+        if positive != list(range(ndim - len(axes), ndim)):
+            raise ValueError(f"RMSNormalization in minikeras normalizes trailing axes only, got axis {self.axis} "
+                             f"for inputs of rank {ndim}")
+        self.axis = axes
+        self._axes = tuple(positive)
+        self.scale = self.add_weight(shape=tuple(input_shape[a] for a in positive), initializer="ones", name="scale")
+        self.built = True
+
+    def call(self, x, training=False):
+        inverse = 1 / np.sqrt(np.mean(np.square(x), axis=self._axes, keepdims=True) + np.float32(self.epsilon))
+        normalized = x * inverse.astype(x.dtype, copy=False)
+        if training:
+            self._cache = (x, normalized, inverse)
+        return normalized * self.scale.value
+
+    def backward(self, grad):
+        x, normalized, inverse = self._cache
+        reduce_axes = tuple(range(x.ndim - len(self._axes)))
+        if self.trainable:
+            np.add.reduce(grad * normalized, axis=reduce_axes, out=self.scale.grad_buffer())
+        scaled = grad * self.scale.value
+        count = np.float32(np.prod([x.shape[a] for a in self._axes]))
+        # d(x * r)/dx with r = (mean(x**2) + eps)^(-1/2): r * g - x * r**3 * sum(g * x) / count
+        return inverse * scaled - x * inverse ** 3 * np.sum(scaled * x, axis=self._axes, keepdims=True) / count
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon}

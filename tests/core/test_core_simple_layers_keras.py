@@ -1,4 +1,4 @@
-"""Identity, Permute, RepeatVector, UnitNormalization and ActivityRegularization (issue 19):
+"""Identity, Permute, RepeatVector, UnitNormalization, ActivityRegularization and RMSNormalization (issue 19):
 outputs, gradients and configs against real Keras 3.15.1 (tests/fixtures/keras_simple_layers.npz,
 made by tests/fixtures/make_keras_simple_layers.py), gradients also against finite differences."""
 import json
@@ -19,9 +19,14 @@ def test_output_gradient_and_config_match_keras(case):
     key = case["key"]
     x, r = FIXTURE[key + "/x"], FIXTURE[key + "/r"]
     layer = getattr(keras.layers, case["class_name"])(**case["kwargs"])
+    layer.build_for((None,) + x.shape[1:])
+    if layer.weights:
+        layer.set_weights([FIXTURE[f"{key}/weight/{i}"] for i in range(len(layer.weights))])
     np.testing.assert_allclose(layer(x), FIXTURE[key + "/y"], rtol=1e-6, atol=1e-7)
     layer.call(x, training=True)
     grad, expected = layer.backward(r), FIXTURE[key + "/grad"]
+    for i, weight in enumerate(layer.trainable_weights):
+        np.testing.assert_allclose(weight.grad, FIXTURE[f"{key}/weight_grad/{i}"], rtol=2e-5, atol=1e-6)
     # At a zero vector JAX's gradient of Keras's capped 1/norm is NaN; minikeras's is the cap's
     # (the output there is x * 1e12), finite.
     assert np.all(np.isfinite(grad))
