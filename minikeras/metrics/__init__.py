@@ -83,6 +83,13 @@ def to_metric(identifier):
 
 
 def serialize(metric):
+    """A metric's config; a built-in loss function given as a metric is saved by its name (the
+    name resolves to the metric of the same values, logged under the same name)."""
+    if not isinstance(metric, Metric) and _losses_module.is_loss_function(metric):
+        try:
+            return _registry.serialize(metric)
+        except ValueError:
+            return metric.__name__
     return _registry.serialize(metric)
 
 
