@@ -5,17 +5,29 @@
 """
 from . import activations, backend, callbacks, constraints, datasets, initializers, layers, losses, metrics, models
 from . import optimizers
-from . import ops, random, regularizers, saving, utils
+from . import config, ops, random, regularizers, saving, utils
+from .initializers import Initializer
 from .layers import Input, Layer
+from .losses import Loss
+from .metrics import Metric
 from .models import Model, Sequential
+from .optimizers import Optimizer
+from .regularizers import Regularizer
 from .saving import load_model
 from .tape import GradientTape
+from .variable import Variable
 
 utils.serialize_keras_object = saving.serialize_keras_object
 utils.deserialize_keras_object = saving.deserialize_keras_object
 
 from ._version import __version__
 
+
+def version():
+    """The version of minikeras (Keras: ``keras.version()`` gives Keras's)."""
+    return __version__
+
 __all__ = ["activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models",
-           "ops", "optimizers", "random", "regularizers", "saving", "utils", "GradientTape", "Input", "Layer", "Model",
-           "Sequential", "load_model"]
+           "ops", "optimizers", "random", "regularizers", "saving", "utils", "config", "GradientTape", "Input",
+           "Layer", "Model", "Sequential", "load_model", "Loss", "Metric", "Optimizer", "Initializer",
+           "Regularizer", "Variable", "version"]

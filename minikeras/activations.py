@@ -370,18 +370,54 @@ def threshold(x, threshold, default_value):
 
 
 def get(identifier):
-    """Resolve an activation name, config or callable (None means ``linear``)."""
+    """Resolve an activation name, config or callable (None means ``linear``).
+
+    A layer without weights (``LeakyReLU(0.2)``, ``ELU()``, ``Softmax()``, ``Activation("tanh")``)
+    may be given as an activation, as in Keras; its config, as Keras writes it (module
+    ``keras.layers``), resolves to the layer. A layer with weights (PReLU) is refused: minikeras
+    would not train them; put it after the layer instead.
+    """
     if identifier is None:
         return linear
-    return _registry.get(identifier)
+    if isinstance(identifier, dict) and identifier.get("module") == "keras.layers":
+        identifier = _LAYERS["deserialize"](identifier)
+    activation = _registry.get(identifier)
+    _check_layer_activation(activation)
+    return activation
+
+
+# The layer base class and the layer (de)serializers, installed by minikeras.layers (which
+# builds on this module), for layers used as activations.
+_LAYERS = {}
+
+
+def install_layers(layer_class, serialize_layer, deserialize_layer):
+    _LAYERS.update(Layer=layer_class, serialize=serialize_layer, deserialize=deserialize_layer)
+
+
+def _layer_class():
+    return _LAYERS["Layer"]
+
+
+def _check_layer_activation(activation):
+    layer = _layer_class()
+    if isinstance(activation, layer) and (type(activation).build is not layer.build or activation.weights):
+        name = type(activation).__name__
+        raise ValueError(f"A {name} layer has weights, so it cannot be used as another layer's activation "
+                         f"in minikeras (its weights would not be trained): add a separate {name}() layer "
+                         "after this one instead")
 
 
 def serialize(activation):
-    """The name Keras writes for an activation in a layer config."""
+    """The name Keras writes for an activation in a layer config (a layer's config for a layer)."""
+    if isinstance(activation, _layer_class()):
+        return _LAYERS["serialize"](activation)
     return _registry.serialize(activation)
 
 
 def deserialize(config, custom_objects=None):
+    if isinstance(config, dict) and config.get("module") == "keras.layers":
+        return _LAYERS["deserialize"](config, custom_objects)
     return _registry.get(config, custom_objects)
 
 
@@ -391,6 +427,8 @@ def backward(activation):
     A user activation registered without a derivative can run forward (predict) but not
     train until the function is given a ``backward(grad, x, y)`` attribute.
     """
+    if isinstance(activation, _layer_class()):
+        return _layer_backward(activation)
     fn = _backward.get(activation) or getattr(activation, "backward", None)
     if fn is None:
         name = getattr(activation, "__name__", repr(activation))
@@ -398,6 +436,15 @@ def backward(activation):
                          f"the function a `backward(grad, x, y)` attribute returning the input "
                          f"gradient, or use a built-in: {', '.join(_registry.names())}")
     return fn
+
+
+def _layer_backward(layer):
+    """``(grad, x, y) -> grad_x`` through a weightless layer used as an activation: its forward
+    is run again on ``x`` in training mode (so its backward has what it keeps), then its backward."""
+    def backward(grad, x, y):
+        layer.call(x, training=True)
+        return layer.backward(grad)
+    return backward
 
 
 def _relu_in_place(z):

@@ -46,27 +46,69 @@ def _recordable(fn):
         if "axis" in options and "axis" not in accepted and options["axis"] in (-1,):
             options.pop("axis")
         loss = cls(reduction="none", **options)
-        p = y_pred.value
-        labels = loss.prepare(y_true, p)
+        labels = loss.prepare(y_true, y_pred.value)
+        p = loss._pred_like(labels, y_pred.value)
         values = np.asarray(loss.call(labels, p), dtype=np.float32)
         grad = loss.elementwise_gradient(labels, p)
-        axis = loss.value_axis % grad.ndim
+        axis = loss.value_axis
+        axes = tuple(range(grad.ndim)) if axis is None else tuple(sorted(a % grad.ndim for a in np.atleast_1d(axis)))
+        shape = y_pred.value.shape
         out = Tracer(values)
-        recording().record((out,), (y_pred,), lambda g: (grad * np.expand_dims(g, axis).astype(grad.dtype),))
+        recording().record((out,), (y_pred,), lambda g: (
+            (grad * np.expand_dims(np.asarray(g, grad.dtype), axes)).reshape(shape),))
         return out
 
     return loss_function
 
 
-def _check_same_shape(name, y_true, y_pred):
+def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
+    """``x1`` and ``x2`` brought to the same rank as Keras 3 brings them before a loss or metric.
+
+    When the ranks differ by one and the longer one ends in an axis of 1, that axis is dropped;
+    but when the other one is 1-D (and ``expand_rank_1``), an axis of 1 is added to it instead.
+    So labels (n,) against predictions (n, 1) both become (n, 1), and labels (n, t) against
+    predictions (n, t, 1) both become (n, t). Other shapes are returned as they are.
+    """
+    if x1.ndim == x2.ndim + 1 and x1.shape[-1] == 1:
+        if x2.ndim == 1 and expand_rank_1:
+            x2 = x2[:, None]
+        else:
+            x1 = x1[..., 0]
+    elif x2.ndim == x1.ndim + 1 and x2.shape[-1] == 1:
+        if x1.ndim == 1 and expand_rank_1:
+            x1 = x1[:, None]
+        else:
+            x2 = x2[..., 0]
+    return x1, x2
+
+
+def _same_rank(name, y_true, y_pred):
+    """float32 labels and predictions at the same rank (Keras's rule), checked to have one shape.
+
+    Keras would broadcast what is left different (labels (n, 3) against predictions (n,)
+    give an (n, n)-sized mean); that is never meant, so it is an error here.
+    """
+    y_true, y_pred = squeeze_or_expand_to_same_rank(_as_float(y_true), _as_float(y_pred))
     if y_true.shape != y_pred.shape:
-        if y_true.ndim == y_pred.ndim - 1 and y_true.shape == y_pred.shape[:-1] and y_pred.shape[-1] == 1:
-            return y_true.reshape(y_pred.shape)
-        if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1 and y_true.shape[:-1] == y_pred.shape:
-            return y_true.reshape(y_pred.shape)
-        raise ValueError(f"{name} expects y_true and y_pred of the same shape, got y_true {y_true.shape} "
-                         f"and y_pred {y_pred.shape}")
-    return y_true
+        raise ValueError(f"{name} expects y_true and y_pred of the same shape (or shapes that differ by a "
+                         f"trailing axis of 1), got y_true {y_true.shape} and y_pred {y_pred.shape}")
+    return y_true, y_pred
+
+
+def _check_same_shape(name, y_true, y_pred):
+    """``y_true`` at the rank Keras brings it to against ``y_pred`` (``_pred_like`` then brings
+    ``y_pred`` to the same shape), or a ValueError naming both shapes."""
+    return _same_rank(name, y_true, y_pred)[0]
+
+
+def _pred_like(y_true, y_pred):
+    """``y_pred`` with a trailing axis of 1 added or dropped where Keras changes its rank to match
+    labels already passed through ``_check_same_shape``."""
+    if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1 and y_true.shape[:-1] == y_pred.shape:
+        return y_pred[..., None]
+    if y_pred.ndim == y_true.ndim + 1 and y_pred.shape[-1] == 1 and y_pred.shape[:-1] == y_true.shape:
+        return y_pred[..., 0]
+    return y_pred
 
 
 # --------------------------------------------------------------------------------------
@@ -76,6 +118,7 @@ def _check_same_shape(name, y_true, y_pred):
 @_recordable
 def mean_squared_error(y_true, y_pred):
     """mean((y_pred - y_true)**2) over the last axis."""
+    y_true, y_pred = _same_rank("mean_squared_error", y_true, y_pred)
     return np.mean(np.square(y_pred - y_true), axis=-1)
 
 
@@ -86,6 +129,7 @@ def _mean_squared_error_grad(y_true, y_pred):
 @_recordable
 def mean_absolute_error(y_true, y_pred):
     """mean(|y_pred - y_true|) over the last axis."""
+    y_true, y_pred = _same_rank("mean_absolute_error", y_true, y_pred)
     return np.mean(np.abs(y_pred - y_true), axis=-1)
 
 
@@ -96,6 +140,7 @@ def _mean_absolute_error_grad(y_true, y_pred):
 @_recordable
 def mean_absolute_percentage_error(y_true, y_pred):
     """100 * mean(|y_true - y_pred| / max(|y_true|, eps)) over the last axis."""
+    y_true, y_pred = _same_rank("mean_absolute_percentage_error", y_true, y_pred)
     return _f32(100) * np.mean(np.abs(y_true - y_pred) / np.maximum(np.abs(y_true), _f32(EPSILON)), axis=-1)
 
 
@@ -106,6 +151,7 @@ def _mean_absolute_percentage_error_grad(y_true, y_pred):
 @_recordable
 def mean_squared_logarithmic_error(y_true, y_pred):
     """mean((log(1 + y_pred) - log(1 + y_true))**2), inputs floored at eps."""
+    y_true, y_pred = _same_rank("mean_squared_logarithmic_error", y_true, y_pred)
     diff = np.log1p(np.maximum(y_pred, _f32(EPSILON))) - np.log1p(np.maximum(y_true, _f32(EPSILON)))
     return np.mean(np.square(diff), axis=-1)
 
@@ -119,6 +165,7 @@ def _mean_squared_logarithmic_error_grad(y_true, y_pred):
 @_recordable
 def huber(y_true, y_pred, delta=1.0):
     """0.5 * e**2 where |e| <= delta, else delta * (|e| - delta / 2); mean over the last axis."""
+    y_true, y_pred = _same_rank("huber", y_true, y_pred)
     error = np.abs(y_pred - y_true)
     quadratic = np.minimum(error, _f32(delta))
     return np.mean(_f32(0.5) * quadratic * quadratic + _f32(delta) * (error - quadratic), axis=-1)
@@ -131,6 +178,7 @@ def _huber_grad(y_true, y_pred, delta=1.0):
 @_recordable
 def log_cosh(y_true, y_pred):
     """mean(log(cosh(y_pred - y_true))) over the last axis, without overflow."""
+    y_true, y_pred = _same_rank("log_cosh", y_true, y_pred)
     e = y_pred - y_true
     return np.mean(e + np.logaddexp(_f32(0), _f32(-2) * e) - _f32(np.log(2)), axis=-1)
 
@@ -142,6 +190,7 @@ def _log_cosh_grad(y_true, y_pred):
 @_recordable
 def kl_divergence(y_true, y_pred):
     """sum(y_true * log(y_true / y_pred)), both clipped to [eps, 1]."""
+    y_true, y_pred = _same_rank("kl_divergence", y_true, y_pred)
     t = np.clip(y_true, EPSILON, 1).astype(np.float32)
     p = np.clip(y_pred, EPSILON, 1).astype(np.float32)
     return np.sum(t * np.log(t / p), axis=-1)
@@ -163,6 +212,7 @@ def _hinge_labels(y_true):
 @_recordable
 def hinge(y_true, y_pred):
     """mean(max(1 - y_true * y_pred, 0)); labels 0/1 are read as -1/1."""
+    y_true, y_pred = _same_rank("hinge", y_true, y_pred)
     return np.mean(np.maximum(1 - _hinge_labels(y_true) * y_pred, 0), axis=-1)
 
 
@@ -174,6 +224,7 @@ def _hinge_grad(y_true, y_pred):
 @_recordable
 def squared_hinge(y_true, y_pred):
     """mean(max(1 - y_true * y_pred, 0)**2); labels 0/1 are read as -1/1."""
+    y_true, y_pred = _same_rank("squared_hinge", y_true, y_pred)
     return np.mean(np.square(np.maximum(1 - _hinge_labels(y_true) * y_pred, 0)), axis=-1)
 
 
@@ -185,6 +236,7 @@ def _squared_hinge_grad(y_true, y_pred):
 @_recordable
 def categorical_hinge(y_true, y_pred):
     """max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)."""
+    y_true, y_pred = _same_rank("categorical_hinge", y_true, y_pred)
     pos = np.sum(y_true * y_pred, axis=-1)
     neg = np.max((1 - y_true) * y_pred, axis=-1)
     return np.maximum(neg - pos + 1, 0)
@@ -202,6 +254,7 @@ def _categorical_hinge_grad(y_true, y_pred):
 @_recordable
 def poisson(y_true, y_pred):
     """mean(y_pred - y_true * log(y_pred + eps)) over the last axis."""
+    y_true, y_pred = _same_rank("poisson", y_true, y_pred)
     return np.mean(y_pred - y_true * np.log(y_pred + _f32(EPSILON)), axis=-1)
 
 
@@ -216,6 +269,7 @@ def _l2_normalize(x, axis):
 @_recordable
 def cosine_similarity(y_true, y_pred, axis=-1):
     """-sum(l2_normalize(y_true) * l2_normalize(y_pred)) along ``axis``."""
+    y_true, y_pred = _same_rank("cosine_similarity", y_true, y_pred)
     return -np.sum(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis), axis=axis)
 
 
@@ -229,8 +283,8 @@ def _cosine_similarity_grad(y_true, y_pred, axis=-1):
 @_recordable
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Mean binary cross-entropy over ``axis``; probabilities clipped to [eps, 1 - eps] in float32."""
-    y_true = _smooth_binary(_as_float(y_true), label_smoothing)
-    y_pred = _as_float(y_pred)
+    y_true, y_pred = _same_rank("binary_crossentropy", y_true, y_pred)
+    y_true = _smooth_binary(y_true, label_smoothing)
     if from_logits:
         values = np.maximum(y_pred, 0) - y_pred * y_true + np.log1p(np.exp(-np.abs(y_pred)))
     else:
@@ -249,8 +303,8 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 
     Warns as Keras 3 does (a ``SyntaxWarning``) when ``y_pred`` has one class: the loss is then 0.
     """
-    y_true = _smooth_categorical(_as_float(y_true), label_smoothing, axis)
-    y_pred = _as_float(y_pred)
+    y_true, y_pred = _same_rank("categorical_crossentropy", y_true, y_pred)
+    y_true = _smooth_categorical(y_true, label_smoothing, axis)
     if y_pred.ndim and y_pred.shape[axis] == 1:
         warnings.warn("In loss categorical_crossentropy, expected y_pred.shape to be (batch_size, num_classes) "
                       f"with num_classes > 1. Received: y_pred.shape={y_pred.shape}. Consider using "
@@ -266,6 +320,124 @@ def _smooth_categorical(y_true, label_smoothing, axis):
     if not label_smoothing:
         return y_true
     return y_true * _f32(1 - label_smoothing) + _f32(label_smoothing / y_true.shape[axis])
+
+
+# -- focal cross-entropies and overlap losses (Keras 3) ---------------------------------------
+
+@_recordable
+def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0,
+                              from_logits=False, label_smoothing=0.0, axis=-1):
+    """Mean over ``axis`` of ``(1 - p_t)**gamma * bce``, ``p_t = y p + (1 - y)(1 - p)``; with
+    ``apply_class_balancing`` each term is also weighted by ``alpha`` (y = 1) or ``1 - alpha``.
+    The cross-entropy clips ``p`` to [eps, 1 - eps] as binary_crossentropy does; ``p_t`` does not."""
+    y_true, y_pred = _same_rank("binary_focal_crossentropy", y_true, y_pred)
+    y_true = _smooth_binary(y_true, label_smoothing)
+    p = activations.sigmoid(y_pred) if from_logits else y_pred
+    clipped = np.clip(p, _f32(EPSILON), _f32(1 - EPSILON))
+    bce = -(y_true * np.log(clipped) + (1 - y_true) * np.log(1 - clipped))
+    p_t = y_true * p + (1 - y_true) * (1 - p)
+    focal = np.power(1 - p_t, _f32(gamma)) * bce
+    if apply_class_balancing:
+        focal = focal * (y_true * _f32(alpha) + (1 - y_true) * _f32(1 - alpha))
+    return np.mean(focal, axis=axis)
+
+
+def _binary_focal_crossentropy_grad(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0,
+                                    from_logits=False, label_smoothing=0.0, axis=-1):
+    t = _smooth_binary(y_true, label_smoothing)
+    p = activations.sigmoid(y_pred) if from_logits else y_pred
+    clipped = np.clip(p, _f32(EPSILON), _f32(1 - EPSILON))
+    bce = -(t * np.log(clipped) + (1 - t) * np.log(1 - clipped))
+    inside = (p > EPSILON) & (p < 1 - EPSILON)
+    d_bce = (clipped - t) / (clipped * (1 - clipped)) * inside
+    one_minus = 1 - (t * p + (1 - t) * (1 - p))
+    gamma = _f32(gamma)
+    # d(1 - p_t)^gamma / dp = -gamma (1 - p_t)^(gamma - 1) (2t - 1)
+    d_focal = -gamma * np.power(np.maximum(one_minus, _f32(1e-30)), gamma - 1) * (2 * t - 1) if gamma else 0
+    grad = d_focal * bce + np.power(one_minus, gamma) * d_bce
+    if apply_class_balancing:
+        grad = grad * (t * _f32(alpha) + (1 - t) * _f32(1 - alpha))
+    if from_logits:
+        grad = grad * p * (1 - p)
+    return (grad * _f32(1 / y_pred.shape[axis])).astype(np.float32)
+
+
+@_recordable
+def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False,
+                                   label_smoothing=0.0, axis=-1):
+    """sum over ``axis`` of ``-alpha (1 - p)**gamma y log(p)``, ``p`` the predictions divided by
+    their sum (a softmax of logits) and clipped to [eps, 1 - eps], as Keras computes it."""
+    y_true, y_pred = _same_rank("categorical_focal_crossentropy", y_true, y_pred)
+    if y_pred.ndim and y_pred.shape[-1] == 1:
+        warnings.warn("In loss categorical_focal_crossentropy, expected y_pred.shape to be (batch_size, "
+                      f"num_classes) with num_classes > 1. Received: y_pred.shape={y_pred.shape}. Consider "
+                      "using 'binary_crossentropy' if you only have 2 classes.", SyntaxWarning, stacklevel=2)
+    y_true = _smooth_categorical(y_true, label_smoothing, axis)
+    p = activations.softmax(y_pred, axis=axis) if from_logits else y_pred
+    p = np.clip(p / np.sum(p, axis=axis, keepdims=True), _f32(EPSILON), _f32(1 - EPSILON))
+    return np.sum(_f32(alpha) * np.power(1 - p, _f32(gamma)) * -y_true * np.log(p), axis=axis)
+
+
+def _categorical_focal_crossentropy_grad(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False,
+                                         label_smoothing=0.0, axis=-1):
+    t = _smooth_categorical(y_true, label_smoothing, axis)
+    p = activations.softmax(y_pred, axis=axis) if from_logits else y_pred
+    total = np.sum(p, axis=axis, keepdims=True)
+    ratio = p / total
+    o = np.clip(ratio, _f32(EPSILON), _f32(1 - EPSILON))
+    gamma, alpha = _f32(gamma), _f32(alpha)
+    # d value / d o_k, zero where the clip holds o_k
+    d_o = alpha * (gamma * np.power(1 - o, gamma - 1) * t * np.log(o) - np.power(1 - o, gamma) * t / o) \
+        * ((ratio > EPSILON) & (ratio < 1 - EPSILON))
+    # o = p / sum(p): d o_k / d p_j = (delta_kj - o_k) / sum(p)
+    grad = (d_o - np.sum(d_o * ratio, axis=axis, keepdims=True)) / total
+    if from_logits:  # through the softmax: the sum term of its Jacobian vanishes here
+        grad = p * grad
+    return grad.astype(np.float32)
+
+
+def _axes(axis):
+    """``axis`` as NumPy takes it: a list (as configs hold it) becomes a tuple."""
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+@_recordable
+def dice(y_true, y_pred, axis=None):
+    """``1 - 2 sum(y p) / (sum(y) + sum(p) + eps)`` over ``axis`` (None: the whole batch, one value)."""
+    y_true, y_pred = _same_rank("dice", y_true, y_pred)
+    axis = _axes(axis)
+    intersection = np.sum(y_true * y_pred, axis=axis)
+    return 1 - _f32(2) * intersection / (np.sum(y_true, axis=axis) + np.sum(y_pred, axis=axis) + _f32(EPSILON))
+
+
+def _dice_grad(y_true, y_pred, axis=None):
+    axis = _axes(axis)
+    keep = {"axis": axis, "keepdims": True}
+    denominator = np.sum(y_true, **keep) + np.sum(y_pred, **keep) + _f32(EPSILON)
+    intersection = np.sum(y_true * y_pred, **keep)
+    return (-2 * (y_true * denominator - intersection) / np.square(denominator)).astype(np.float32)
+
+
+@_recordable
+def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
+    """``1 - TP / (TP + alpha FP + beta FN + eps)`` with TP = sum(y p), FP = sum((1 - p) y) and
+    FN = sum(p (1 - y)), Keras's names, over ``axis`` (None: the whole batch, one value)."""
+    y_true, y_pred = _same_rank("tversky", y_true, y_pred)
+    axis = _axes(axis)
+    intersection = np.sum(y_true * y_pred, axis=axis)
+    fp = np.sum((1 - y_pred) * y_true, axis=axis)
+    fn = np.sum(y_pred * (1 - y_true), axis=axis)
+    return 1 - intersection / (intersection + fp * _f32(alpha) + fn * _f32(beta) + _f32(EPSILON))
+
+
+def _tversky_grad(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
+    axis = _axes(axis)
+    keep = {"axis": axis, "keepdims": True}
+    intersection = np.sum(y_true * y_pred, **keep)
+    denominator = (intersection + np.sum((1 - y_pred) * y_true, **keep) * _f32(alpha)
+                   + np.sum(y_pred * (1 - y_true), **keep) * _f32(beta) + _f32(EPSILON))
+    d_denominator = y_true * _f32(1 - alpha) + (1 - y_true) * _f32(beta)
+    return (-(y_true * denominator - intersection * d_denominator) / np.square(denominator)).astype(np.float32)
 
 
 @_recordable
@@ -391,7 +563,8 @@ class Loss:
         y_pred = np.full((1,) + tuple(output_shape[1:]), 0.5, dtype=np.float32)
         try:
             with np.errstate(all="ignore"):
-                values_shape = np.shape(self.call(self.prepare(np.asarray(y_true[:1]), y_pred), y_pred))
+                labels = self.prepare(np.asarray(y_true[:1]), y_pred)
+                values_shape = np.shape(self.call(labels, self._pred_like(labels, y_pred)))
         except Exception:
             return
         values = np.broadcast_to(np.float32(0), (len(y_true),) + tuple(values_shape[1:]))
@@ -414,8 +587,8 @@ class Loss:
         if self.has_gradient and tape is not None:
             from .models.train_step import loss_on_tape
             return loss_on_tape(tape, self, y_true, y_pred, sample_weight)
-        y_true = self.prepare(y_true, y_pred)
-        values = self.call(y_true, y_pred)
+        y_true = self.prepare(y_true, y_pred.value)
+        values = self.call(y_true, self._pred_like(y_true, y_pred))
         weights = self.masked_weights(y_true, sample_weight)
         if weights is not None:
             weights = _broadcast_weights(weights, np.empty(np.shape(values), np.float32))
@@ -431,7 +604,14 @@ class Loss:
 
     def value(self, y_true, y_pred, sample_weight=None):
         """The reduced loss for labels already passed through ``prepare`` (training loop)."""
+        y_pred = self._pred_like(y_true, y_pred)
         return self.reduce(self.call(y_true, y_pred), self.masked_weights(y_true, sample_weight))
+
+    def _pred_like(self, y_true, y_pred):
+        """``y_pred`` at the rank of labels passed through ``prepare``: Keras's
+        ``squeeze_or_expand_to_same_rank`` may add or drop a trailing axis of 1 on either side,
+        and that decides the shape of the per-sample values. Gradients are shaped back."""
+        return _pred_like(y_true, y_pred)
 
     def value_mask(self, y_true):
         """Which per-sample values count (boolean array), or None when all do.
@@ -485,25 +665,33 @@ class Loss:
         """dL/dy_pred of the reduced loss (``"none"`` differentiates the sum)."""
         y_pred = _as_float(y_pred)
         y_true = self.prepare(y_true, y_pred)
-        return self._scaled(self.elementwise_gradient(y_true, y_pred), self.masked_weights(y_true, sample_weight))
+        pred = self._pred_like(y_true, y_pred)
+        grad = self._scaled(self.elementwise_gradient(y_true, pred), self.masked_weights(y_true, sample_weight))
+        return grad.reshape(y_pred.shape)
 
     def value_and_gradient(self, y_true, y_pred, sample_weight=None):
         """The reduced loss and dL/dy_pred, sharing work where possible (training loop)."""
         y_true = self.prepare(y_true, y_pred)
+        pred = self._pred_like(y_true, y_pred)
         weights = self.masked_weights(y_true, sample_weight)
-        value = self.reduce(self.call(y_true, y_pred), weights)
-        return value, self._scaled(self.elementwise_gradient(y_true, y_pred), weights)
+        value = self.reduce(self.call(y_true, pred), weights)
+        return value, self._scaled(self.elementwise_gradient(y_true, pred), weights).reshape(y_pred.shape)
 
     def value_and_gradient_wrt_logits(self, y_true, probabilities, sample_weight=None):
         """The reduced loss and dL/dz for y_pred = activation(z) (the fused training path)."""
-        return (self.value(y_true, probabilities, sample_weight),
-                self.gradient_wrt_logits(y_true, probabilities, sample_weight))
+        p = self._pred_like(y_true, probabilities)
+        return (self.value(y_true, p, sample_weight),
+                self.gradient_wrt_logits(y_true, p, sample_weight).reshape(probabilities.shape))
 
     def _scaled(self, grad, sample_weight):
-        """``grad`` (d value / d y_pred per element) times d(reduced loss)/d(value)."""
-        axis = self.value_axis % grad.ndim
-        scale = self._scale(grad.shape[:axis] + grad.shape[axis + 1:], sample_weight)
-        return grad * (np.expand_dims(scale, axis) if np.ndim(scale) else scale)
+        """``grad`` (d value / d y_pred per element) times d(reduced loss)/d(value).
+
+        ``value_axis`` is the axis (or axes; None for all, as Dice's default) that ``call``
+        reduces to get the per-sample values."""
+        axis = self.value_axis
+        axes = tuple(range(grad.ndim)) if axis is None else tuple(sorted(a % grad.ndim for a in np.atleast_1d(axis)))
+        scale = self._scale(tuple(d for i, d in enumerate(grad.shape) if i not in axes), sample_weight)
+        return grad * (np.expand_dims(scale, axes) if np.ndim(scale) else scale)
 
     @property
     def value_axis(self):
@@ -603,6 +791,14 @@ SquaredHinge = _wrapper("SquaredHinge", squared_hinge, _squared_hinge_grad)
 CategoricalHinge = _wrapper("CategoricalHinge", categorical_hinge, _categorical_hinge_grad)
 Poisson = _wrapper("Poisson", poisson, _poisson_grad)
 CosineSimilarity = _wrapper("CosineSimilarity", cosine_similarity, _cosine_similarity_grad, axis=-1)
+BinaryFocalCrossentropy = _wrapper(
+    "BinaryFocalCrossentropy", binary_focal_crossentropy, _binary_focal_crossentropy_grad,
+    apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1)
+CategoricalFocalCrossentropy = _wrapper(
+    "CategoricalFocalCrossentropy", categorical_focal_crossentropy, _categorical_focal_crossentropy_grad,
+    alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1)
+Dice = _wrapper("Dice", dice, _dice_grad, axis=None)
+Tversky = _wrapper("Tversky", tversky, _tversky_grad, alpha=0.5, beta=0.5, axis=None)
 mse, mae, mape, msle = mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, \
     mean_squared_logarithmic_error
 kld = kl_divergence
@@ -715,6 +911,9 @@ class SparseCategoricalCrossentropy(Loss):
     def prepare(self, y_true, y_pred):
         return _sparse_labels(y_true, y_pred, self.name)
 
+    def _pred_like(self, labels, y_pred):
+        return y_pred
+
     def check_targets(self, y_true, output_shape):
         probe = np.empty((len(y_true),) + tuple(output_shape[1:-1]) + (0,), dtype=np.float32)
         labels = _sparse_labels(y_true, probe, self.name)
@@ -819,6 +1018,10 @@ class CustomLoss(Loss):
     def check_targets(self, y_true, output_shape):
         """A user function decides which label shapes it takes."""
 
+    def prepare(self, y_true, y_pred):
+        """The labels at the rank Keras brings them to (its loss wrapper does this for any function)."""
+        return squeeze_or_expand_to_same_rank(_as_float(y_true), y_pred)[0]
+
     def call(self, y_true, y_pred):
         values = self.fn(y_true, y_pred)
         return values if type(values) is Tracer else np.asarray(values, dtype=np.float32)
@@ -842,3 +1045,11 @@ def serialize(loss):
 
 def deserialize(config, custom_objects=None):
     return _registry.get(config, custom_objects)
+
+
+def is_loss_function(fn):
+    """Whether ``fn`` is one of the built-in loss functions (Keras: ``fn in losses.ALL_OBJECTS``)."""
+    try:
+        return fn in _function_classes
+    except TypeError:  # an unhashable callable
+        return False

@@ -21,6 +21,12 @@ def recording():
     return getattr(_local, "tape", None)
 
 
+def keeping_state():
+    """Whether a built-in layer's ``call`` must keep what its backward needs: in training, and
+    whenever its call is being recorded (a gradient may be taken at inference too)."""
+    return getattr(_local, "keep", False)
+
+
 def loss_collector():
     """The list that ``add_loss`` and activity penalties go to in this thread, or None."""
     return getattr(_local, "losses", None)

@@ -24,6 +24,8 @@ class BackupAndRestore(Callback):
     ``initial_epoch`` rather than the epoch of an earlier restore.
     """
 
+    _reads_logs_lazily = True  # reads batch logs seldom: they stay lazy (CallbackList)
+
     def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False, delete_checkpoint=True):
         super().__init__()
         if not backup_dir:

@@ -82,48 +82,84 @@ class CallbackList:
     def __iter__(self):
         return iter(self.callbacks)
 
+    # Keras passes every hook a dict: ``{}`` where there are no logs yet (the begin hooks).
+    # The training loop gives batch hooks lazy logs, computed only when read; a callback
+    # gets them as one real dict per batch (shared, so a change made by one is seen by the
+    # next, as in Keras), except the built-in ones marked ``_reads_logs_lazily``, which read
+    # them seldom (the progress bar) and keep the per-batch cost away when nobody else does.
+
     def on_train_begin(self, logs=None):
-        for c in self.callbacks: c.on_train_begin(logs)
+        for c in self.callbacks: c.on_train_begin(_dict(logs))
 
     def on_train_end(self, logs=None):
-        for c in self.callbacks: c.on_train_end(logs)
+        for c in self.callbacks: c.on_train_end(_dict(logs))
 
     def on_epoch_begin(self, epoch, logs=None):
-        for c in self.callbacks: c.on_epoch_begin(epoch, logs)
+        for c in self.callbacks: c.on_epoch_begin(epoch, _dict(logs))
 
     def on_epoch_end(self, epoch, logs=None):
-        for c in self.callbacks: c.on_epoch_end(epoch, logs)
+        for c in self.callbacks: c.on_epoch_end(epoch, _dict(logs))
 
     def on_train_batch_begin(self, batch, logs=None):
+        logs = _dict(logs)
         for c in self.callbacks:
             if _overrides(c, "on_train_batch_begin"): c.on_train_batch_begin(batch, logs)
             if _overrides(c, "on_batch_begin"): c.on_batch_begin(batch, logs)
 
     def on_train_batch_end(self, batch, logs=None):
+        logs = _BatchDict(logs)
         for c in self.callbacks:
-            if _overrides(c, "on_train_batch_end"): c.on_train_batch_end(batch, logs)
-            if _overrides(c, "on_batch_end"): c.on_batch_end(batch, logs)
+            if _overrides(c, "on_train_batch_end"): c.on_train_batch_end(batch, logs.for_callback(c))
+            if _overrides(c, "on_batch_end"): c.on_batch_end(batch, logs.for_callback(c))
 
     def on_test_begin(self, logs=None):
-        for c in self.callbacks: c.on_test_begin(logs)
+        for c in self.callbacks: c.on_test_begin(_dict(logs))
 
     def on_test_end(self, logs=None):
-        for c in self.callbacks: c.on_test_end(logs)
+        for c in self.callbacks: c.on_test_end(_dict(logs))
 
     def on_test_batch_begin(self, batch, logs=None):
+        logs = _dict(logs)
         for hook in self._listeners("on_test_batch_begin"): hook(batch, logs)
 
     def on_test_batch_end(self, batch, logs=None):
-        for hook in self._listeners("on_test_batch_end"): hook(batch, logs)
+        logs = _BatchDict(logs)
+        for c in self.callbacks:
+            if _overrides(c, "on_test_batch_end"): c.on_test_batch_end(batch, logs.for_callback(c))
 
     def on_predict_begin(self, logs=None):
-        for c in self.callbacks: c.on_predict_begin(logs)
+        for c in self.callbacks: c.on_predict_begin(_dict(logs))
 
     def on_predict_end(self, logs=None):
-        for c in self.callbacks: c.on_predict_end(logs)
+        for c in self.callbacks: c.on_predict_end(_dict(logs))
 
     def on_predict_batch_begin(self, batch, logs=None):
+        logs = _dict(logs)
         for hook in self._listeners("on_predict_batch_begin"): hook(batch, logs)
 
     def on_predict_batch_end(self, batch, logs=None):
-        for hook in self._listeners("on_predict_batch_end"): hook(batch, logs)
+        logs = _BatchDict(logs)
+        for c in self.callbacks:
+            if _overrides(c, "on_predict_batch_end"): c.on_predict_batch_end(batch, logs.for_callback(c))
+
+
+def _dict(logs):
+    return {} if logs is None else logs
+
+
+class _BatchDict:
+    """One batch's logs: the lazy mapping for callbacks that read it lazily, else one real dict."""
+
+    __slots__ = ("lazy", "real")
+
+    def __init__(self, logs):
+        self.lazy, self.real = _dict(logs), None
+
+    def for_callback(self, callback):
+        if self.real is not None:
+            return self.real  # once made, everyone sees the same dict (and any change to it)
+        if isinstance(self.lazy, dict) or getattr(callback, "_reads_logs_lazily", False):
+            return self.lazy
+        if self.real is None:
+            self.real = dict(self.lazy)
+        return self.real

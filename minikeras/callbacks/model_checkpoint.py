@@ -24,6 +24,8 @@ class ModelCheckpoint(MonitorCallback):
     the logs it warns and saves anyway, as Keras does.
     """
 
+    _reads_logs_lazily = True  # reads batch logs seldom: they stay lazy (CallbackList)
+
     _baseline_argument = "initial_value_threshold"
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,

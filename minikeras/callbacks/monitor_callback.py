@@ -40,9 +40,11 @@ def check_number(owner, argument, value, allow_none=False):
 class MonitorCallback(Callback):
     """Base of EarlyStopping, ModelCheckpoint and ReduceLROnPlateau (Keras: ``MonitorCallback``).
 
-    ``mode="min"`` means smaller is better, ``"max"`` larger; ``"auto"`` infers it from
-    the monitored name: ``loss``/``val_loss`` and loss-valued metrics are minimized,
-    accuracy, precision and recall maximized, and anything else raises (as Keras does).
+    ``mode="min"`` means smaller is better, ``"max"`` larger; ``"auto"`` minimizes
+    ``loss``/``val_loss`` and otherwise reads the compiled metric's ``_direction`` (``"up"`` or
+    ``"down"``, declared by each built-in metric as in Keras: AUC, R2Score and F1Score go up,
+    the loss-valued metrics down); a metric without one (the confusion counts, a plain
+    function whose name does not say accuracy) raises, as in Keras.
     An unknown mode warns and falls back to ``"auto"``, as in Keras. A value improves on
     the reference when it beats it by more than ``min_delta``.
     """

@@ -2,6 +2,8 @@
 import sys
 import time
 
+import numpy as np
+
 from .callback import Callback
 
 BAR = "\u2501" * 20  # the finished bar of Keras's final line (Keras colours it; we print it plain)
@@ -10,12 +12,14 @@ BAR = "\u2501" * 20  # the finished bar of Keras's final line (Keras colours it;
 def format_logs(logs, verbose=1):
     """``loss: 0.2602 - accuracy: 0.9240``: the numeric entries of ``logs``, as Keras's Progbar
     writes them (4 decimals, or 4 significant digits in exponent form for values of at most
-    1e-3: in absolute value with ``verbose=1``, signed with ``verbose=2``, as Keras does)."""
+    1e-3: in absolute value with ``verbose=1``, signed with ``verbose=2``, as Keras does).
+    A vector-valued metric (``F1Score()``, ``Precision(thresholds=[...])``) shows its mean, as
+    Keras's Progbar does."""
     parts = []
     for key, value in logs.items():
-        if not _is_number(value):
+        value = _as_number(value)
+        if value is None:
             continue
-        value = float(value)
         small = (abs(value) if verbose == 1 else value) <= 1e-3
         parts.append(f"{key}: {value:.4e}" if small else f"{key}: {value:.4f}")
     return " - ".join(parts)
@@ -52,12 +56,17 @@ def _format_step_time(seconds):
     return f"{seconds * 1e6:.0f}us/step"
 
 
-def _is_number(value):
+def _as_number(value):
+    """``value`` as a float (the mean of an array of numbers), or None when it is not numeric."""
     try:
-        float(value)
-        return True
+        return float(value)
     except (TypeError, ValueError):
-        return False
+        pass
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return float(np.mean(array)) if array.size else None
 
 
 class ProgbarLogger(Callback):
@@ -70,17 +79,28 @@ class ProgbarLogger(Callback):
     gives way to the summary line. ``verbose=2``, or ``verbose=1`` when the output is not a
     terminal (where Keras would print a line every 0.05 s): the two lines alone, so a log
     file of a 100-epoch run has 200 lines.
+
+    ``ProgbarLogger()`` without ``verbose``, as Keras's takes none, follows the ``verbose`` of
+    the ``fit``/``evaluate`` call it is given to (so ``verbose=0`` keeps it silent).
     """
 
-    def __init__(self, verbose=1, stream=None, refresh_seconds=0.25):
+    _reads_logs_lazily = True  # reads batch logs seldom: they stay lazy (CallbackList)
+
+    def __init__(self, verbose=None, stream=None, refresh_seconds=0.25):
         super().__init__()
-        self.verbose = verbose
+        self._given_verbose = verbose
+        self.verbose = 1 if verbose is None else verbose
         self.stream = stream
         self.refresh_seconds = refresh_seconds
         self._bar = None
         self._epoch_start = 0.0
         self._next_refresh = 0.0
         self._shown = 0
+
+    def set_params(self, params):
+        super().set_params(params)
+        if self._given_verbose is None and "verbose" in (params or {}):
+            self.verbose = params["verbose"]
 
     def _out(self):
         return self.stream or sys.stdout

@@ -9,14 +9,16 @@ from .layer import Layer
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
                       concatenate, dot, maximum, minimum, multiply, subtract)
 from .noise import GaussianDropout, GaussianNoise
-from .normalization import BatchNormalization, LayerNormalization
+from .core import ActivityRegularization, Identity
+from .normalization import BatchNormalization, LayerNormalization, RMSNormalization, UnitNormalization
 from .preprocessing import Normalization, Rescaling
-from .reshaping import Flatten, Reshape
+from .reshaping import Flatten, Permute, RepeatVector, Reshape
 
 _registry = Registry("layer")
 for _cls in (Dense, Activation, Softmax, Dropout, InputLayer, Flatten, Reshape, BatchNormalization,
              LayerNormalization, Normalization, Rescaling, ReLU, LeakyReLU, PReLU, ELU, GaussianNoise,
-             GaussianDropout, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot):
+             GaussianDropout, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, Identity,
+             ActivityRegularization, Permute, RepeatVector, UnitNormalization, RMSNormalization):
     _registry.register(_cls, _cls.__name__)
 
 
@@ -61,6 +63,11 @@ def deserialize(config, custom_objects=None):
     return _registry.deserialize(config, custom_objects)
 
 
+from .. import activations as _activations  # noqa: E402
+
+_activations.install_layers(Layer, serialize, deserialize)
+
+
 def get(identifier):
     return _registry.get(identifier)
 
@@ -69,4 +76,5 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "Dropout", "Input", "Input
            "Reshape", "BatchNormalization", "LayerNormalization", "Normalization", "Rescaling", "ReLU",
            "LeakyReLU", "PReLU", "ELU", "GaussianNoise", "GaussianDropout", "Add", "Subtract", "Multiply",
            "Average", "Maximum", "Minimum", "Concatenate", "Dot", "add", "subtract", "multiply", "average",
-           "maximum", "minimum", "concatenate", "dot", "serialize", "deserialize"]
+           "maximum", "minimum", "concatenate", "dot", "Identity", "ActivityRegularization", "Permute",
+           "RepeatVector", "UnitNormalization", "RMSNormalization", "serialize", "deserialize"]

@@ -1,6 +1,6 @@
 """Activation and Softmax layers: an activation function as a layer."""
 from .. import activations
-from ..tape import recording
+from ..tape import keeping_state
 from .layer import Layer
 
 
@@ -17,7 +17,7 @@ class Activation(Layer):
 
     def call(self, x, training=False):
         y = self.activation(x)
-        if training or recording():
+        if training or keeping_state():
             self._cache = (x, y)
         return y
 
@@ -50,7 +50,7 @@ class Softmax(Layer):
 
     def call(self, x, training=False):
         y = activations.softmax(x, axis=self.axis)
-        if training or recording():
+        if training or keeping_state():
             self._cache = y
         return y
 

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import activations, constraints, initializers, regularizers
-from ..tape import recording
+from ..tape import keeping_state
 from .layer import Layer
 
 
@@ -30,7 +30,7 @@ class _ElementwiseActivation(Layer):
 
     def call(self, x, training=False):
         y = type(self).function(x, **self._kwargs())
-        if training or recording():
+        if training or keeping_state():
             self._cache = (x, y)
         return y
 
@@ -144,7 +144,7 @@ class PReLU(Layer):
                              f"shared), got shape {x.shape}")
         negative = np.minimum(x, 0)
         y = np.maximum(x, 0) + alpha * negative
-        if training or recording():
+        if training or keeping_state():
             self._cache = (x, negative)
         return y
 

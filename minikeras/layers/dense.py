@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import activations, constraints, initializers, regularizers
-from ..tape import recording
+from ..tape import keeping_state
 from .layer import Layer
 
 
@@ -69,7 +69,7 @@ class Dense(Layer):
             y, z = in_place[0](z), None
         else:
             y = self.activation(z)
-        if training or recording():
+        if training or keeping_state():
             self._cache = (x, z, y)
         return y
 

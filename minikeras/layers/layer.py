@@ -134,6 +134,18 @@ class Layer:
         self._inbound_nodes = []
 
     @property
+    def trainable(self):
+        return self.__dict__.get("_trainable_flag", True)
+
+    @trainable.setter
+    def trainable(self, value):
+        # Keras: the variables created trainable follow the layer's flag (kernel.trainable too).
+        self._trainable_flag = bool(value)
+        for variable in self.__dict__.get("_variables", ()):
+            if getattr(variable, "follows_layer", False):
+                variable.trainable = self._trainable_flag
+
+    @property
     def dtype(self):
         """The dtype of the layer's variables: always ``"float32"`` (Keras: ``Layer.dtype``)."""
         return "float32"
@@ -170,9 +182,9 @@ class Layer:
             name = first_free_name("variable", (v.name for v in self._variables))
         init = initializers.get("glorot_uniform" if initializer is None else initializer)
         variable = Variable(init(_shape_tuple(shape, "add_weight shape"), "float32"),
-                            name, trainable=trainable, regularizer=regularizers.get(regularizer),
-                            constraint=constraints.get(constraint))
-        variable.path = f"{self.name}/{name}"
+                            name, trainable=bool(trainable) and self.trainable,
+                            regularizer=regularizers.get(regularizer), constraint=constraints.get(constraint))
+        variable.path, variable.follows_layer = f"{self.name}/{name}", bool(trainable)
         self._variables.append(variable)
         return variable
 
@@ -317,6 +329,13 @@ class Layer:
         if not self.built:
             self.build(input_shape)
             self.built = True
+        elif self.weights and self.input_shape is not None and input_shape[1:] != tuple(self.input_shape[1:]):
+            # A built layer reused for another input (Keras checks its input spec here).
+            try:
+                self.call(np.zeros([1] + [1 if d is None else d for d in input_shape[1:]], np.float32))
+            except ValueError as error:
+                raise ValueError(f"layer {self.name!r} was built for input shape {tuple(self.input_shape)} and "
+                                 f"cannot take input shape {input_shape}: {error}") from None
         self.input_shape = input_shape
         self.output_shape = self.compute_output_shape(input_shape)
         return self.output_shape
@@ -387,7 +406,12 @@ class Layer:
         values = [x.value if type(x) is Tracer else x for x in given]
         needs_input_grad = any(node is not None for node in nodes)
         self.input_grad_needed = needs_input_grad
-        y = self.call(values if several else values[0], training=training)
+        state = tape_module._local
+        state.tape, state.keep = None, True  # inside a hand-written layer nothing records (its backward covers it)
+        try:
+            y = self.call(values if several else values[0], training=training)
+        finally:
+            state.tape, state.keep = tape, False
         saved = tuple(getattr(self, name, None) for name in self._per_call)
         for name in self._per_call:  # the call's state now lives in its tape entry only
             setattr(self, name, None)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import backend
 from ..keras_tensor import any_symbolic
-from ..tape import Tracer, recording
+from ..tape import Tracer, keeping_state
 from .layer import Layer
 
 
@@ -135,7 +135,7 @@ class Merge(Layer):
             raise _merge_error(self, f"Inputs have incompatible shapes. Received shapes "
                                      f"{_shapes_text(inputs)}") from None
         y, cache = self._merge(aligned, training)
-        if training or recording():
+        if training or keeping_state():
             self._cache = ([x.shape for x in inputs], cache)
         return y
 
@@ -196,7 +196,7 @@ class Multiply(Merge):
     """Elementwise product of the inputs (Keras: ``keras.layers.Multiply``)."""
 
     def _merge(self, inputs, training):
-        return _fold(np.multiply, inputs), (inputs if training or recording() else None)
+        return _fold(np.multiply, inputs), (inputs if training or keeping_state() else None)
 
     def _merge_backward(self, grad, inputs):
         # d(x_0 * ... * x_n)/dx_i = product of the others: prefix and suffix products (no division,
@@ -238,7 +238,7 @@ class _Extremum(Merge):
         for x in inputs[1:]:
             running.append(self._op(running[-1], x))
         y = running[-1] if len(inputs) > 1 else inputs[0].copy()
-        return y, ((inputs, running) if training or recording() else None)
+        return y, ((inputs, running) if training or keeping_state() else None)
 
     def _merge_backward(self, grad, cache):
         # Each pairwise step passes the gradient to the larger (smaller) of its two arguments and
@@ -313,7 +313,7 @@ class Concatenate(Merge):
         if len({s[:axis] + s[axis + 1:] for s in shapes}) != 1:
             raise self._mismatch(shapes)
         y = np.concatenate(inputs, axis=axis)
-        if training or recording():
+        if training or keeping_state():
             self._cache = (axis, np.cumsum([s[axis] for s in shapes])[:-1])
         return y
 
@@ -433,7 +433,7 @@ class Dot(Merge):
         y = np.matmul(m1, m2).reshape((batch,) + rest1 + rest2)
         if not rest1 and not rest2:
             y = y.reshape(batch, 1)
-        if training or recording():
+        if training or keeping_state():
             self._cache = (a0, a1, m1, m2, rest1, rest2, x1, x2, inv1, inv2)
         return y
 

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import constraints, initializers, regularizers
-from ..tape import recording
+from ..tape import keeping_state
 from .layer import Layer
 
 
@@ -126,7 +126,7 @@ class BatchNormalization(Layer):
             offset = -self.moving_mean.value * multiplier
             if beta is not None:
                 offset = offset + self.beta.value
-            if training or recording():
+            if training or keeping_state():
                 self._cache = ("frozen", multiplier.reshape(shape))
             return x * multiplier.reshape(shape) + offset.reshape(shape)
         mean = np.mean(x, axis=reduce, keepdims=True)
@@ -265,7 +265,7 @@ class LayerNormalization(Layer):
         y = x_hat * self.gamma.value.reshape(self._broadcast) if self.scale else x_hat.copy()
         if self.center:
             y += self.beta.value.reshape(self._broadcast)
-        if training or recording():
+        if training or keeping_state():
             self._cache = (x_hat, inv)
         return y
 
@@ -295,3 +295,93 @@ class LayerNormalization(Layer):
                 "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
                 "beta_constraint": constraints.serialize(self.beta_constraint),
                 "gamma_constraint": constraints.serialize(self.gamma_constraint)}
+
+
+class UnitNormalization(Layer):
+    """Scales each sample to unit L2 norm along ``axis`` (Keras: ``keras.layers.UnitNormalization``):
+    ``x * min(1 / sqrt(sum(x**2)), 1e12)``, as Keras's ``ops.normalize`` computes it."""
+
+    compute_output_shape = Layer.same_shape
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)):
+            axis = [int(a) for a in axis]
+        elif isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+            raise ValueError(f"UnitNormalization axis must be an integer or a list of integers, got {axis!r}")
+        self.axis = axis if isinstance(axis, list) else int(axis)
+        self._cache = None
+
+    def _axes(self):
+        return tuple(self.axis) if isinstance(self.axis, list) else self.axis
+
+    def call(self, x, training=False):
+        with np.errstate(divide="ignore"):  # a zero vector: 1/0 = inf, then capped
+            inverse = np.minimum(1 / np.sqrt(np.sum(np.square(x), axis=self._axes(), keepdims=True)),
+                                 np.float32(1e12)).astype(x.dtype, copy=False)
+        y = x * inverse
+        if training or keeping_state():
+            self._cache = (y, inverse)
+        return y
+
+    def backward(self, grad):
+        y, inverse = self._cache
+        clamped = inverse >= np.float32(1e12)  # the norm's derivative is cut where the minimum holds
+        projected = grad - y * np.sum(grad * y, axis=self._axes(), keepdims=True)
+        return np.where(clamped, grad, projected) * inverse
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+class RMSNormalization(Layer):
+    """``x / sqrt(mean(x**2) + epsilon) * scale`` over ``axis`` (Keras: ``keras.layers.RMSNormalization``).
+
+    ``scale`` is a weight of the normalized axes' shape, initialized to ones. As in Keras,
+    ``axis`` becomes a sorted list once built; the axes must be the trailing ones (so ``scale``
+    lines up with them).
+    """
+
+    compute_output_shape = Layer.same_shape
+
+    def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or epsilon < 0:
+            raise ValueError(f"RMSNormalization epsilon must be a non-negative number, got {epsilon!r}")
+        self.axis, self.epsilon = axis, epsilon
+        self.scale = None
+        self._cache = None
+
+    def build(self, input_shape):
+        ndim = len(input_shape)
+        axes = sorted(self.axis) if isinstance(self.axis, (list, tuple)) else [self.axis]
+        if any(not -ndim <= a < ndim for a in axes):
+            raise ValueError(f"RMSNormalization axis {self.axis} is out of range for inputs of rank {ndim}")
+        positive = sorted(a % ndim for a in axes)
+        if positive != list(range(ndim - len(axes), ndim)):
+            raise ValueError(f"RMSNormalization in minikeras normalizes trailing axes only, got axis {self.axis} "
+                             f"for inputs of rank {ndim}")
+        self.axis = axes
+        self._axes = tuple(positive)
+        self.scale = self.add_weight(shape=tuple(input_shape[a] for a in positive), initializer="ones", name="scale")
+        self.built = True
+
+    def call(self, x, training=False):
+        inverse = 1 / np.sqrt(np.mean(np.square(x), axis=self._axes, keepdims=True) + np.float32(self.epsilon))
+        normalized = x * inverse.astype(x.dtype, copy=False)
+        if training or keeping_state():
+            self._cache = (x, normalized, inverse)
+        return normalized * self.scale.value
+
+    def backward(self, grad):
+        x, normalized, inverse = self._cache
+        reduce_axes = tuple(range(x.ndim - len(self._axes)))
+        if self.trainable:
+            np.add.reduce(grad * normalized, axis=reduce_axes, out=self.scale.grad_buffer())
+        scaled = grad * self.scale.value
+        count = np.float32(np.prod([x.shape[a] for a in self._axes]))
+        # d(x * r)/dx with r = (mean(x**2) + eps)^(-1/2): r * g - x * r**3 * sum(g * x) / count
+        return inverse * scaled - x * inverse ** 3 * np.sum(scaled * x, axis=self._axes, keepdims=True) / count
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon}

@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from .layer import Layer
+from ..utils.numerical import numeric_array
 
 # Keras's backend.epsilon(): the smallest standard deviation Normalization divides by.
 _EPSILON = np.float32(1e-7)
@@ -85,7 +86,7 @@ class Normalization(Layer):
         self.input_mean = mean
         self.input_variance = variance
         self.invert = bool(invert)
-        self.mean = self.variance = self.count = None
+        self.adapt_mean = self.adapt_variance = self.count = None
         self._fixed = None
 
     def build(self, input_shape):
@@ -102,8 +103,9 @@ class Normalization(Layer):
         self._broadcast = tuple(input_shape[d] if d in keep else 1 for d in range(ndim))
         shape = tuple(input_shape[d] for d in keep)
         if self.input_mean is None:
-            self.mean = self.add_weight(shape=shape, initializer="zeros", trainable=False, name="mean")
-            self.variance = self.add_weight(shape=shape, initializer="ones", trainable=False, name="variance")
+            self.adapt_mean = self.add_weight(shape=shape, initializer="zeros", trainable=False, name="mean")
+            self.adapt_variance = self.add_weight(shape=shape, initializer="ones", trainable=False,
+                                                  name="variance")
             self.count = self.add_weight(shape=(), initializer="zeros", trainable=False, name="count")
             self.count.value = np.zeros((), np.int32)  # Keras stores it as an int32 scalar
         else:
@@ -141,20 +143,26 @@ class Normalization(Layer):
         for batch in iterator:
             if isinstance(batch, tuple):
                 batch = batch[0]
-            batch = np.asarray(batch)
+            try:
+                batch = numeric_array(batch, f"{cls}.adapt data")
+            except ValueError as error:
+                raise ValueError(f"{cls}.adapt expects numeric arrays: {error}") from None
             if batch.dtype.kind not in "biuf" or batch.ndim == 0:
                 raise ValueError(f"{cls}.adapt expects numeric arrays, got {batch.dtype} of shape {batch.shape}")
             if not self.built:
                 self.build_for(batch.shape)
             expected = tuple(self._broadcast[d] for d in self._keep)
-            if batch.ndim != len(self._broadcast) or tuple(batch.shape[d] for d in self._keep) != expected:
+            if self._keep and (batch.ndim != len(self._broadcast)
+                               or tuple(batch.shape[d] for d in self._keep) != expected):
                 raise ValueError(f"{cls} {self.name!r} was built for sizes {expected} on axis {self.axis}, "
                                  f"adapt() got data of shape {batch.shape}")
-            count = math.prod(batch.shape[d] for d in self._reduce)
+            # axis=None: one mean and variance over every value, whatever the data's rank (Keras).
+            reduce = self._reduce if self._keep else tuple(range(batch.ndim))
+            count = math.prod(batch.shape[d] for d in reduce)
             if count == 0:
                 continue  # an empty batch adds nothing (it made a division by zero below)
-            batch_mean = np.mean(batch, axis=self._reduce, dtype=np.float64)
-            batch_var = np.var(batch, axis=self._reduce, dtype=np.float64)
+            batch_mean = np.mean(batch, axis=reduce, dtype=np.float64)
+            batch_var = np.var(batch, axis=reduce, dtype=np.float64)
             if not (np.isfinite(batch_mean).all() and np.isfinite(batch_var).all()):
                 raise ValueError(f"{cls}.adapt got data holding NaN or inf (in a batch of shape {batch.shape}): "
                                  "the mean and variance would be NaN and so would every output; clean or "
@@ -170,18 +178,40 @@ class Normalization(Layer):
             total_mean = new_mean
         if total_mean is None:
             raise ValueError(f"{cls}.adapt got no data (an empty array or iterable)")
-        self.mean.assign(total_mean.astype(np.float32))
-        self.variance.assign(total_var.astype(np.float32))
+        self.adapt_mean.assign(total_mean.astype(np.float32))
+        self.adapt_variance.assign(total_var.astype(np.float32))
+
+    @property
+    def mean(self):
+        """The mean with the input's rank, ``(1, features)`` for 2-D inputs (Keras's ``mean``;
+        the weight itself, of shape ``(features,)``, is ``adapt_mean``). None before build."""
+        return self._broadcast_view(self.adapt_mean, 0, "mean")
+
+    @property
+    def variance(self):
+        """The variance with the input's rank, as ``mean`` (the weight is ``adapt_variance``)."""
+        return self._broadcast_view(self.adapt_variance, 1, "variance")
+
+    def _broadcast_view(self, weight, index, name):
+        from ..variable import Variable
+        if not self.built:
+            return None
+        value = self._fixed[index] if self._fixed is not None else weight.value.reshape(self._broadcast)
+        return Variable(value, name, trainable=False)
 
     def _statistics(self):
         if self._fixed is not None:
             mean, variance = self._fixed
         else:
-            mean = self.mean.value.reshape(self._broadcast)
-            variance = self.variance.value.reshape(self._broadcast)
+            mean = self.adapt_mean.value.reshape(self._broadcast)
+            variance = self.adapt_variance.value.reshape(self._broadcast)
+        if not self._keep:  # axis=None: scalars, which broadcast against inputs of any rank as in Keras
+            mean, variance = mean.reshape(()), variance.reshape(())
         return mean, np.maximum(np.sqrt(variance), _EPSILON)
 
     def _check(self, x):
+        if not self._keep:
+            return
         if x.ndim != len(self._broadcast) or any(x.shape[d] != self._broadcast[d] for d in self._keep):
             expected = tuple(self._broadcast[d] for d in self._keep)
             raise ValueError(f"{type(self).__name__} {self.name!r} expects inputs of rank "

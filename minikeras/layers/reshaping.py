@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from ..tape import recording
+from ..tape import keeping_state
 from .layer import Layer
 
 
@@ -35,7 +35,7 @@ class Flatten(Layer):
         return (0, *range(2, rank), 1) if self.data_format == "channels_first" and rank > 2 else None
 
     def call(self, x, training=False):
-        if training or recording():
+        if training or keeping_state():
             self._input_shape = x.shape
         axes = self._to_channels_last(x.ndim)
         if axes is not None:
@@ -87,7 +87,7 @@ class Reshape(Layer):
         return (input_shape[0],) + self._resolve(tuple(input_shape[1:]))
 
     def call(self, x, training=False):
-        if training or recording():
+        if training or keeping_state():
             self._input_shape = x.shape
         return x.reshape((x.shape[0],) + self._resolve(x.shape[1:]))
 
@@ -96,3 +96,68 @@ class Reshape(Layer):
 
     def get_config(self):
         return {**super().get_config(), "target_shape": list(self.target_shape)}
+
+
+class Permute(Layer):
+    """Permutes the axes of each sample (Keras: ``keras.layers.Permute``); ``dims`` numbers them
+    from 1, the batch axis staying first: ``Permute((2, 1))`` swaps rows and columns."""
+
+    def __init__(self, dims, **kwargs):
+        super().__init__(**kwargs)
+        try:
+            dims = tuple(int(d) for d in dims)
+        except (TypeError, ValueError):
+            raise ValueError(f"Permute dims must be a tuple of axis numbers from 1, got {dims!r}") from None
+        if sorted(dims) != list(range(1, len(dims) + 1)):
+            raise ValueError(f"Permute dims must be a permutation of 1..{len(dims)} (the batch axis is not "
+                             f"included), got {dims!r}")
+        self.dims = dims
+        self._axes = (0,) + dims
+        self._inverse = tuple(np.argsort(self._axes))
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) != len(self._axes):
+            raise ValueError(f"Permute {self.name!r} with dims {self.dims} expects inputs of rank "
+                             f"{len(self._axes)}, got shape {tuple(input_shape)}")
+        return tuple(input_shape[a] for a in self._axes)
+
+    def call(self, x, training=False):
+        if x.ndim != len(self._axes):
+            raise ValueError(f"Permute {self.name!r} with dims {self.dims} expects inputs of rank "
+                             f"{len(self._axes)}, got shape {x.shape}")
+        return np.ascontiguousarray(x.transpose(self._axes))
+
+    def backward(self, grad):
+        return np.ascontiguousarray(grad.transpose(self._inverse))
+
+    def get_config(self):
+        return {**super().get_config(), "dims": list(self.dims)}
+
+
+class RepeatVector(Layer):
+    """Repeats each sample's vector ``n`` times: ``(batch, features)`` to ``(batch, n, features)``
+    (Keras: ``keras.layers.RepeatVector``); the backward pass sums over the copies."""
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"RepeatVector n must be a positive integer, got {n!r}")
+        self.n = int(n)
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) != 2:
+            raise ValueError(f"RepeatVector {self.name!r} expects inputs of shape (batch, features), got shape "
+                             f"{tuple(input_shape)}")
+        return (input_shape[0], self.n, input_shape[1])
+
+    def call(self, x, training=False):
+        if x.ndim != 2:
+            raise ValueError(f"RepeatVector {self.name!r} expects inputs of shape (batch, features), got shape "
+                             f"{x.shape}")
+        return np.repeat(x[:, None, :], self.n, axis=1)
+
+    def backward(self, grad):
+        return np.add.reduce(grad, axis=1)
+
+    def get_config(self):
+        return {**super().get_config(), "n": self.n}

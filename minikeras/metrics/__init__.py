@@ -21,12 +21,19 @@ from .confusion import AUC, FalseNegatives, FalsePositives, Precision, Recall, T
 from .f_score import F1Score, FBetaScore
 from .loss_metrics import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge, Hinge, KLDivergence,
                            Poisson, SparseCategoricalCrossentropy, SquaredHinge)
-from ..losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge, huber,
+from ..losses import (binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
+                      categorical_focal_crossentropy, categorical_hinge, hinge, huber,
                       kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
                       mean_squared_error, mean_squared_logarithmic_error, poisson,
                       sparse_categorical_crossentropy, squared_hinge)
-from .regression import (CosineSimilarity, LogCoshError, MeanAbsoluteError, MeanAbsolutePercentageError,
-                         MeanSquaredError, MeanSquaredLogarithmicError, R2Score, RootMeanSquaredError)
+from .regression import (ConcordanceCorrelation, CosineSimilarity, LogCoshError, MeanAbsoluteError,
+                         MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError,
+                         PearsonCorrelation, R2Score, RootMeanSquaredError, concordance_correlation,
+                         pearson_correlation)
+
+# Loss functions Keras 3 exports in keras.metrics without a metric class of their own.
+for _fn in (binary_focal_crossentropy, categorical_focal_crossentropy):
+    _registry.register(_fn, _fn.__name__)
 
 
 def get(identifier):
@@ -76,6 +83,13 @@ def to_metric(identifier):
 
 
 def serialize(metric):
+    """A metric's config; a built-in loss function given as a metric is saved by its name (the
+    name resolves to the metric of the same values, logged under the same name)."""
+    if not isinstance(metric, Metric) and _losses_module.is_loss_function(metric):
+        try:
+            return _registry.serialize(metric)
+        except ValueError:
+            return metric.__name__
     return _registry.serialize(metric)
 
 

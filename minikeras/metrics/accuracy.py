@@ -91,7 +91,7 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
 
 
 def _metric_class(class_name, fn, *names, **defaults):
-    cls = metric_class(class_name, fn, names[0], **defaults)
+    cls = metric_class(class_name, fn, names[0], direction="up", **defaults)
     registry.register(fn, fn.__name__, *names[1:])
     return cls
 
@@ -106,6 +106,8 @@ SparseCategoricalAccuracy = _metric_class("SparseCategoricalAccuracy", sparse_ca
 class TopKCategoricalAccuracy(MeanMetricWrapper):
     """Keras ``TopKCategoricalAccuracy``: how often the one-hot target is in the top ``k`` predictions."""
 
+    _direction = "up"
+
     def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
         super().__init__(top_k_categorical_accuracy, name=name, k=k)
         self.k = k
@@ -114,6 +116,8 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
 class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
     """Keras ``SparseTopKCategoricalAccuracy``: how often the integer target is in the top ``k``
     predictions (or, with ``from_sorted_ids=True``, among the first ``k`` sorted ids in y_pred)."""
+
+    _direction = "up"
 
     def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None, from_sorted_ids=False):
         super().__init__(sparse_top_k_categorical_accuracy, name=name, k=k, from_sorted_ids=from_sorted_ids)
@@ -144,6 +148,8 @@ def resolve_accuracy(y_true_shape, y_pred_shape):
 
 class _ResolvedAccuracy(MeanMetricWrapper):
     """``"accuracy"`` / ``"acc"`` given to compile: picks its function on the first batch."""
+
+    _direction = "up"
 
     def __init__(self, name="accuracy"):
         super().__init__(None, name=name)

@@ -6,6 +6,7 @@ averages a per-sample function, which is how every loss-style metric is made.
 """
 import numpy as np
 
+from .. import losses as _losses
 from ..registry import Registry
 from ..utils.naming import first_free_name
 
@@ -14,6 +15,10 @@ registry = Registry("metric")
 
 class Metric:
     """Base class of streaming metrics (Keras: ``keras.metrics.Metric``).
+
+    A metric that knows whether larger values are better says so as Keras's do, with a
+    ``_direction`` attribute of ``"up"`` or ``"down"`` (EarlyStopping, ModelCheckpoint and
+    ReduceLROnPlateau read it with ``mode="auto"``); the counts, ``Mean`` and ``Sum`` have none.
 
     A subclass written as Keras documents it creates its state in ``__init__`` with
     ``self.add_variable(shape, initializer, ...)`` (or the alias ``add_weight``), changes it in
@@ -40,10 +45,23 @@ class Metric:
         """Always ``"float32"``: the dtype metrics compute in."""
         return "float32"
 
+    # The built-in metrics' NumPy state, as Keras names its variables: (variable name, attribute).
+    _state = ()
+
     @property
     def variables(self):
-        """The state variables made by ``add_variable``/``add_weight``, in creation order."""
-        return list(self._variables)
+        """The metric's state as Keras lists it: the built-in totals (``total``, ``count``;
+        ``true_positives``, ...; float32 snapshots of the current values, as Keras's names and
+        shapes), then the variables made by ``add_variable``/``add_weight``, in creation order."""
+        from ..variable import Variable
+        snapshots = []
+        for name, attribute in type(self)._state:
+            value = getattr(self, attribute, None)
+            if value is not None:
+                variable = Variable(np.asarray(value, dtype=np.float32), name, trainable=False)
+                variable.path = f"{self.name}/{name}"
+                snapshots.append(variable)
+        return snapshots + list(self._variables)
 
     def add_variable(self, shape, initializer, dtype=None, aggregation="sum", name=None):
         """Create a state variable of ``shape`` filled by ``initializer`` (a name such as
@@ -122,32 +140,16 @@ def match_rank(weights, ndim):
 
 
 def same_rank(y_true, y_pred):
-    """float32 labels and predictions, a trailing axis of 1 added or dropped on the labels
-    when their ranks differ by one (Keras's ``squeeze_or_expand_to_same_rank``)."""
-    y_true, y_pred = np.asarray(y_true, dtype=np.float32), np.asarray(y_pred, dtype=np.float32)
-    if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
-        y_true = y_true[..., 0]
-    elif y_pred.ndim == y_true.ndim + 1 and y_pred.shape[-1] == 1:
-        y_true = y_true[..., None]
-    return y_true, y_pred
+    """float32 labels and predictions brought to the same rank as Keras's
+    ``squeeze_or_expand_to_same_rank`` brings them (see ``squeeze_or_expand``)."""
+    return squeeze_or_expand(np.asarray(y_true, dtype=np.float32), np.asarray(y_pred, dtype=np.float32))
 
 
 def squeeze_or_expand(x1, x2):
     """``x1`` and ``x2`` (as arrays, dtypes kept) brought to the same rank when their ranks differ
     by one and the longer one ends in an axis of 1 (Keras's ``squeeze_or_expand_to_same_rank``):
     that axis is dropped, or, when the other one is 1-D, one is added to the other."""
-    x1, x2 = np.asarray(x1), np.asarray(x2)
-    if x1.ndim == x2.ndim + 1 and x1.shape[-1] == 1:
-        if x2.ndim == 1:
-            x2 = x2[:, None]
-        else:
-            x1 = x1[..., 0]
-    elif x2.ndim == x1.ndim + 1 and x2.shape[-1] == 1:
-        if x1.ndim == 1:
-            x1 = x1[:, None]
-        else:
-            x2 = x2[..., 0]
-    return x1, x2
+    return _losses.squeeze_or_expand_to_same_rank(np.asarray(x1), np.asarray(x2))
 
 
 def divide_no_nan(x, y):
@@ -164,6 +166,8 @@ def as_result(value):
 
 class Mean(Metric):
     """Weighted mean of the values given to ``update_state(values, sample_weight)``."""
+
+    _state = (("total", "total"), ("count", "count"))
 
     def reset_state(self):
         self.total = np.float64(0)
@@ -194,6 +198,8 @@ class Mean(Metric):
 class Sum(Mean):
     """Weighted sum of the values given to ``update_state(values, sample_weight)`` (Keras ``Sum``)."""
 
+    _state = (("total", "total"),)
+
     def __init__(self, name="sum", dtype=None):
         super().__init__(name=name)
 
@@ -214,6 +220,8 @@ class MeanMetricWrapper(Mean):
         self._fn = fn
         self._fn_kwargs = kwargs
         super().__init__(name=name or getattr(fn, "__name__", None))
+        if fn is not None and _losses.is_loss_function(fn):
+            self._direction = "down"  # Keras: a wrapped loss is minimized
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         if self.prepare is not None:
@@ -224,11 +232,12 @@ class MeanMetricWrapper(Mean):
         return {**super().get_config(), **self._fn_kwargs}
 
 
-def metric_class(class_name, fn, default_name, doc=None, prepare=None, **defaults):
+def metric_class(class_name, fn, default_name, doc=None, prepare=None, direction=None, **defaults):
     """A ``MeanMetricWrapper`` subclass named ``class_name`` over ``fn``, registered by class name.
 
     Its constructor is Keras's: ``(name=default_name, dtype=None, **defaults)``; ``prepare``
-    turns the raw labels and predictions into what ``fn`` takes.
+    turns the raw labels and predictions into what ``fn`` takes; ``direction`` (``"up"`` or
+    ``"down"``) is Keras's ``_direction``, read by EarlyStopping and the other monitors.
     """
     def __init__(self, name=None, dtype=None, **kwargs):
         unknown = sorted(set(kwargs) - set(defaults))
@@ -241,6 +250,8 @@ def metric_class(class_name, fn, default_name, doc=None, prepare=None, **default
             "__doc__": f"Keras ``{class_name}``: {doc or fn.__doc__}"}
     if prepare is not None:
         body["prepare"] = staticmethod(prepare)
+    if direction is not None:
+        body["_direction"] = direction
     cls = type(class_name, (MeanMetricWrapper,), body)
     registry.register(cls, class_name)
     return cls

@@ -86,6 +86,8 @@ def confusion_counts(y_true, y_pred, thresholds, sample_weight=None, multi_label
 class _ConfusionCount(Metric):
     """One confusion count per threshold, summed over batches."""
 
+    _state = (("accumulator", "accumulator"),)
+
     _which = None  # index into (tp, fp, tn, fn)
 
     def __init__(self, thresholds=None, name=None, dtype=None):
@@ -129,6 +131,8 @@ class FalseNegatives(_ConfusionCount):
 class _PrecisionRecall(Metric):
     """tp and the other count of the ratio, per threshold; ``class_id`` picks one column."""
 
+    _direction = "up"
+
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         if top_k is not None:
             raise ValueError(f"{type(self).__name__} top_k is not supported by minikeras, got {top_k!r}")
@@ -159,11 +163,15 @@ class _PrecisionRecall(Metric):
 
 class Precision(_PrecisionRecall):
     """true positives / (true positives + false positives) (Keras ``Precision``; no ``top_k``)."""
+
+    _state = (("true_positives", "true_positives"), ("false_positives", "other"))
     _other = 1
 
 
 class Recall(_PrecisionRecall):
     """true positives / (true positives + false negatives) (Keras ``Recall``; no ``top_k``)."""
+
+    _state = (("true_positives", "true_positives"), ("false_negatives", "other"))
     _other = 3
 
 
@@ -181,6 +189,10 @@ class AUC(Metric):
     ``"majoring"`` give lower and upper Riemann sums. ``multi_label=True`` averages one curve per
     column (weighted by ``label_weights``); otherwise all entries are pooled into one curve.
     """
+
+    _state = tuple((n, n) for n in ("true_positives", "false_positives", "true_negatives", "false_negatives"))
+
+    _direction = "up"
 
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name=None, dtype=None,
                  thresholds=None, multi_label=False, num_labels=None, label_weights=None, from_logits=False):

@@ -17,6 +17,8 @@ class FBetaScore(Metric):
     ``"weighted"`` (class scores weighted by their label totals).
     """
 
+    _direction = "up"
+
     def __init__(self, average=None, beta=1.0, threshold=None, name="fbeta_score", dtype=None):
         if average not in _AVERAGES:
             raise ValueError(f"{type(self).__name__} average must be one of {_AVERAGES}, got {average!r}")

@@ -6,7 +6,7 @@ from .base import metric_class, registry, same_rank
 def _loss_metric(class_name, fn, *aliases, prepare=same_rank, **defaults):
     from ..utils.naming import to_snake_case
     name = to_snake_case(class_name)
-    cls = metric_class(class_name, fn, name, prepare=prepare, **defaults)
+    cls = metric_class(class_name, fn, name, prepare=prepare, direction="down", **defaults)
     registry.register(cls, name, *aliases)
     return cls
 

@@ -7,8 +7,8 @@ from .. import losses
 from .base import Mean, Metric, metric_class, registry, same_rank
 
 
-def _regression_class(class_name, fn, default_name, *aliases, doc=None, **defaults):
-    cls = metric_class(class_name, fn, default_name, doc=doc, prepare=same_rank, **defaults)
+def _regression_class(class_name, fn, default_name, *aliases, doc=None, direction="down", **defaults):
+    cls = metric_class(class_name, fn, default_name, doc=doc, prepare=same_rank, direction=direction, **defaults)
     registry.register(cls, *aliases)
     return cls
 
@@ -18,9 +18,9 @@ def _cosine_similarity(y_true, y_pred, axis=-1):
 
 
 MeanSquaredError = metric_class("MeanSquaredError", losses.mean_squared_error, "mean_squared_error",
-                                prepare=same_rank)
+                                prepare=same_rank, direction="down")
 MeanAbsoluteError = metric_class("MeanAbsoluteError", losses.mean_absolute_error, "mean_absolute_error",
-                                 prepare=same_rank)
+                                 prepare=same_rank, direction="down")
 registry.register(losses.mean_squared_error, "mean_squared_error", "mse")
 registry.register(losses.mean_absolute_error, "mean_absolute_error", "mae")
 MeanAbsolutePercentageError = _regression_class(
@@ -31,12 +31,14 @@ MeanSquaredLogarithmicError = _regression_class(
     "mean_squared_logarithmic_error", "msle")
 LogCoshError = _regression_class("LogCoshError", losses.log_cosh, "logcosh", "log_cosh_error")
 CosineSimilarity = _regression_class(
-    "CosineSimilarity", _cosine_similarity, "cosine_similarity", "cosine_similarity", axis=-1,
+    "CosineSimilarity", _cosine_similarity, "cosine_similarity", "cosine_similarity", axis=-1, direction="up",
     doc="sum(l2_normalize(y_true) * l2_normalize(y_pred)) along ``axis`` (the loss without its minus sign).")
 
 
 class RootMeanSquaredError(Mean):
     """sqrt of the weighted mean of (y_pred - y_true)**2 (Keras ``RootMeanSquaredError``)."""
+
+    _direction = "down"
 
     def __init__(self, name="root_mean_squared_error", dtype=None):
         super().__init__(name=name)
@@ -62,6 +64,10 @@ class R2Score(Metric):
     gives a less adjusted score. With ``num_regressors >= n - 1`` the plain R2 is returned
     with Keras's warnings.
     """
+
+    _state = (("num_samples", "num_samples"),)
+
+    _direction = "up"
 
     def __init__(self, class_aggregation="uniform_average", num_regressors=0, name="r2_score", dtype=None):
         choices = (None, "uniform_average", "variance_weighted_average")
@@ -122,3 +128,36 @@ class R2Score(Metric):
 
 registry.register(RootMeanSquaredError, "RootMeanSquaredError", "root_mean_squared_error")
 registry.register(R2Score, "R2Score", "r2_score")
+
+
+def pearson_correlation(y_true, y_pred, axis=-1):
+    """Pearson's r along ``axis``: the mean product of the standardized labels and predictions
+    (Keras ``keras.metrics.pearson_correlation``; NaN where either has no spread)."""
+    y_true, y_pred = same_rank(y_true, y_pred)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = y_true - np.mean(y_true, axis=axis, keepdims=True)
+        p = y_pred - np.mean(y_pred, axis=axis, keepdims=True)
+        t = t / np.std(t, axis=axis, keepdims=True)
+        p = p / np.std(p, axis=axis, keepdims=True)
+    return np.mean(t * p, axis=axis)
+
+
+def concordance_correlation(y_true, y_pred, axis=-1):
+    """Lin's concordance correlation along ``axis``, as Keras computes it
+    (``keras.metrics.concordance_correlation``: its covariance term centres both factors on
+    the predictions' mean)."""
+    y_true, y_pred = same_rank(y_true, y_pred)
+    true_mean = np.mean(y_true, axis=axis, keepdims=True)
+    pred_mean = np.mean(y_pred, axis=axis, keepdims=True)
+    true_var = np.var(y_true - true_mean, axis=axis, keepdims=True)
+    pred_var = np.var(y_pred - pred_mean, axis=axis, keepdims=True)
+    covariance = (y_true - pred_mean) * (y_pred - pred_mean)
+    norm = true_var + pred_var + np.square(true_mean - pred_mean)
+    return np.mean(2 * covariance / (norm + np.float32(1e-7)), axis=axis)
+
+
+PearsonCorrelation = _regression_class("PearsonCorrelation", pearson_correlation, "pearson_correlation",
+                                       "pearson_correlation", axis=-1, direction="up")
+ConcordanceCorrelation = _regression_class("ConcordanceCorrelation", concordance_correlation,
+                                           "concordance_correlation", "concordance_correlation", axis=-1,
+                                           direction="up")

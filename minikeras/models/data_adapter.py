@@ -26,6 +26,7 @@ from itertools import chain, count, islice
 
 import numpy as np
 
+from ..utils.numerical import numeric_array
 from ..utils.py_dataset import PyDataset
 from ..utils.random import global_generator
 from .prefetch import read_ahead
@@ -50,21 +51,14 @@ def to_array(value, argument):
                          f"input; pass the array itself")
     if isinstance(value, (list, tuple)) and len(value) == 1 and hasattr(value[0], "shape"):
         value = value[0]
-    if isinstance(value, np.ndarray):
-        array = value
-    elif hasattr(value, "to_numpy"):
-        array = value.to_numpy()
-    elif is_lazy_array(value):
+    if not isinstance(value, np.ndarray) and not hasattr(value, "to_numpy") and is_lazy_array(value):
         return value
-    else:
+    if not isinstance(value, np.ndarray) and not hasattr(value, "to_numpy"):
         try:
-            array = np.asarray(value)
+            value = np.asarray(value)
         except (ValueError, TypeError) as error:
             raise ValueError(f"Could not convert {argument} to an array: {error}") from None
-    if array.dtype.kind not in "biuf":
-        raise ValueError(f"{argument} must hold numbers (int, uint, float or bool), got dtype {array.dtype}"
-                        + (" (strings cannot be fed to a model)" if array.dtype.kind in "USO" else ""))
-    return array
+    return numeric_array(value, argument)
 
 
 class Several(list):
@@ -177,9 +171,16 @@ class DataAdapter:
     the next epoch starts a new pass (so 4 batches with ``steps_per_epoch=3`` give epochs of
     3, 1, 3, 1 steps). A generator cannot start again: once it runs out the adapter is
     ``exhausted``.
+
+    ``restart_each_epoch`` (set by fit on its validation data) gives evaluation's semantics
+    instead, as Keras's ``fit`` documents for ``validation_steps``: every epoch starts from
+    the beginning, so each validation sees the same batches. A generator cannot start again,
+    so its first ``steps_per_epoch`` batches are kept and replayed.
     """
 
     restartable = True
+    restart_each_epoch = False
+    _replay = None
     workers = 0
     depth = 2
     # Set by the model for data read from Python code: ``(x, y, sw) -> (x, y, sw)``, run on
@@ -208,7 +209,14 @@ class DataAdapter:
     def epoch(self):
         """The batches of one epoch (a generator: stopping early closes its reader thread)."""
         self.on_epoch_begin()
-        if self._tasks is None or (self.steps_per_epoch is None and self.restartable):
+        if self.restart_each_epoch and self.steps_per_epoch is not None:
+            if self.restartable:
+                self._tasks, self._seen = self._pass(), 0
+            else:
+                if self._replay is None:
+                    self._replay = list(islice(self._tasks, self.steps_per_epoch))
+                self._tasks, self._seen = iter(self._replay), 0
+        elif self._tasks is None or (self.steps_per_epoch is None and self.restartable):
             self._tasks, self._seen = self._pass(), 0
         limit = self.steps
         take = limit if self.num_batches is None else min(limit, self.num_batches - self._seen)
@@ -472,6 +480,7 @@ class PyDatasetAdapter(DataAdapter):
         self._class_weight = class_weight
         self._source = f"{type(dataset).__name__}.__getitem__"
         self._first = None
+        self._first_unused = False
 
     def _pass(self):
         if self.num_batches is None:
@@ -481,11 +490,15 @@ class PyDatasetAdapter(DataAdapter):
         return iter(range(self.num_batches))
 
     def _load(self, index):
+        if index == 0 and self._first_unused:
+            self._first_unused = False  # the batch peek() read is the first pass's batch 0 (read once)
+            return self._first
         return _adjusted(self, _standardize(self.dataset[index], self._source, self._class_weight))
 
     def peek(self):
         if self._first is None:
             self._first = self._load(0)
+            self._first_unused = True
         return self._first
 
     def on_epoch_begin(self):

@@ -338,14 +338,8 @@ class Functional(Model):
         return x
 
     # -- summary ---------------------------------------------------------------------------------
-    def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):
-        """Print the layer table (Keras: ``Model.summary``), with "Connected to" when the graph
-        is not a chain."""
-        print_fn = print_fn or print
-        from ..utils.summary import summary_lines
-        chain = _is_chain(self)
-        for line in summary_lines(self, line_length or (80 if chain else 98), connected=not chain):
-            print_fn(line)
+    def _summary_connected(self):
+        return not _is_chain(self)
 
     def _saving_children(self):
         """``layers`` first (InputLayers included), then any layer attributes of a subclass."""

@@ -103,6 +103,20 @@ class Model(Trainer, Layer):
                                 "metrics": metrics, "weighted_metrics": weighted_metrics}
         self.compiled = True
 
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
+                layer_range=None):
+        """Print the layer table with output shapes and parameter counts (Keras: ``Model.summary``),
+        with Keras's "Connected to" column for a graph that is not a chain."""
+        from ..utils.summary import summary_lines
+        print_fn = print_fn or print
+        connected = self._summary_connected()
+        for line in summary_lines(self, line_length or (98 if connected else 80), positions, expand_nested,
+                                  show_trainable, layer_range, connected=connected):
+            print_fn(line)
+
+    def _summary_connected(self):
+        return False
+
     def _compile_output_names(self):
         """The output names compile matches losses and metrics to, or None for a model whose
         outputs are not known yet (Sequential and subclassed models have one)."""

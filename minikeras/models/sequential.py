@@ -240,14 +240,6 @@ class Sequential(Model):
         return self._layers[-1].output_activation
 
     # -- summary ---------------------------------------------------------------------------------
-    def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):
-        """Print the layer table with output shapes and parameter counts (Keras: ``Model.summary``)."""
-        print_fn = print_fn or print
-        from ..utils.summary import summary_lines
-        for line in summary_lines(self, line_length or 80):
-            print_fn(line)
-
-    # -- config ----------------------------------------------------------------------------------
     def _saving_children(self):
         return [("layers", self.layers)]
 

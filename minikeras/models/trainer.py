@@ -166,6 +166,7 @@ class Trainer:
             val_x, val_y, val_sw = _unpack_validation(validation_data)
             validation = self._adapter(val_x, val_y, val_sw, validation_batch_size or batch_size, validation_steps,
                                        checked=bool(validation_split), prefix="validation_data ")
+            validation.restart_each_epoch = True  # Keras: validation_steps restart at the start every epoch
         if self.loss is not None and not self.loss.has_gradient:
             first_x, first_y, _ = batches.peek()
             self._check_differentiable_loss(first_y, _shape_of(first_x))
@@ -197,7 +198,8 @@ class Trainer:
                 epoch_logs = dict(sorted(self._current_logs().items()))  # Keras sorts the log keys
                 if validation is not None and _should_validate(epoch, validation_freq):
                     val = self._evaluate_adapter(validation, callback_list, in_fit=True)
-                    epoch_logs.update({f"val_{key}": value for key, value in sorted((val or {}).items())})
+                    epoch_logs.update({f"val_{key}": value for key, value in (val or {}).items()})
+                    epoch_logs = dict(sorted(epoch_logs.items()))  # one sorted list, as in Keras
                 callback_list.on_epoch_end(epoch, epoch_logs)
                 logs = epoch_logs
                 if self.stop_training or _out_of_data(batches, epoch, epochs):
@@ -327,7 +329,7 @@ class Trainer:
         """
         _check_positive_int(batch_size, "batch_size")
         _check_positive_int(steps, "steps")
-        _resolve_verbose(verbose)
+        verbose = _resolve_verbose(verbose)
         callbacks = flatten_callbacks(callbacks)
         if is_iterator_input(x):
             adapter = self._adapter(x, None, None, batch_size, steps, need_y=False)
@@ -337,7 +339,7 @@ class Trainer:
         rows = getattr(adapter, "output_rows", None)  # known for arrays: one preallocated output
         callback_list = CallbackList(callbacks, model=self)
         callback_list.on_predict_begin()
-        outputs, parts, filled, structure = None, None, 0, None
+        outputs, parts, filled, structure, step, start = None, None, 0, None, -1, time.perf_counter()
         try:
             for step, (xb, _, _) in enumerate(adapter.epoch()):
                 callback_list.on_predict_batch_begin(step)
@@ -358,6 +360,8 @@ class Trainer:
         finally:
             adapter.close()
         callback_list.on_predict_end()
+        if verbose:  # Keras's line: 4/4 - 0s - 285us/step
+            print(summary_line(step + 1, time.perf_counter() - start, {}, verbose), flush=True)
         if rows is None:
             arrays = [np.concatenate(p) for p in parts] if parts else [np.empty((0,), dtype=np.float32)]
         else:

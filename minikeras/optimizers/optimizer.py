@@ -156,6 +156,16 @@ class Optimizer:
         self._flat_slots = None
         self._tracked = []
 
+    @property
+    def iterations(self):
+        """The number of updates applied so far: an int with the methods of Keras's int64
+        ``iterations`` variable that callbacks call (``numpy()``, ``value``, ``assign``)."""
+        return IterationCount(self._iterations, self)
+
+    @iterations.setter
+    def iterations(self, value):
+        self._iterations = int(value)
+
     # -- learning rate -------------------------------------------------------------------
     @property
     def learning_rate(self):
@@ -377,11 +387,50 @@ class LearningRateValue(float):
     def numpy(self):
         return np.array(float(self), dtype=np.float32)
 
+    @property
+    def value(self):
+        return np.float32(self)
+
+    dtype = "float32"
+    shape = ()
+
     def __reduce__(self):
         return float, (float(self),)
 
     def __deepcopy__(self, memo):
         return float(self)
+
+
+class IterationCount(int):
+    """``optimizer.iterations``: an int with the methods of Keras's int64 variable."""
+
+    def __new__(cls, value, optimizer):
+        count = super().__new__(cls, value)
+        count._optimizer = optimizer
+        return count
+
+    def assign(self, value):
+        """Set the optimizer's iteration count (a schedule then reads it)."""
+        self._optimizer.iterations = value
+
+    def assign_add(self, value):
+        self._optimizer.iterations = int(self) + int(value)
+
+    def numpy(self):
+        return np.array(int(self), dtype=np.int64)
+
+    @property
+    def value(self):
+        return np.int64(self)
+
+    dtype = "int64"
+    shape = ()
+
+    def __reduce__(self):
+        return int, (int(self),)
+
+    def __deepcopy__(self, memo):
+        return int(self)
 
 
 def _scale_to_norm(grad, max_norm, norm):

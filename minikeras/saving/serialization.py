@@ -74,7 +74,8 @@ def resolve_file_config(config, where, custom_objects=None, safe_mode=True):
         if isinstance(class_name, str):
             label = f"{trail or 'config'} ({class_name})"
             if class_name == "__lambda__":
-                if safe_mode:
+                from .. import config as _config
+                if safe_mode and not _config.unsafe_deserialization_enabled():
                     raise ValueError(f"{where}: {label} is a serialized Python lambda. Loading it "
                                      "would run code stored in the file, so it is refused. If you "
                                      "trust the file, pass safe_mode=False.")
@@ -221,22 +222,28 @@ def model_to_config(model):
 
 
 def to_json(model, **kwargs):
-    """``model.to_json()``: Keras's ``{"class_name", "config", ...}`` as a JSON string."""
-    config = layer_entry(model)
+    """``model.to_json()``: Keras's ``{"module", "class_name", "config", "registered_name",
+    "build_config", "compile_config"}`` as a JSON string (``compile_config`` is ``{}`` for a
+    model never compiled)."""
+    config = model_to_config(model)
     if config["class_name"] == "Sequential":
         config["module"] = "keras"
-    for key in ("build_config", "compile_config"):
-        config.pop(key, None)
     return json.dumps(config, **kwargs)
 
 
 def model_from_json(json_string, custom_objects=None):
-    """Keras's ``keras.models.model_from_json``: a fresh model from ``model.to_json()``."""
+    """Keras's ``keras.models.model_from_json``: a fresh model from ``model.to_json()``, built
+    and compiled as the JSON's ``build_config`` and ``compile_config`` say (fresh weights and
+    optimizer state, as in Keras)."""
     try:
         config = json.loads(json_string)
     except (TypeError, ValueError) as error:
         raise ValueError(f"model_from_json expects a JSON string from model.to_json(): {error}") from None
-    return model_from_config(config, custom_objects, where="model_from_json")
+    model = model_from_config(config, custom_objects, where="model_from_json")
+    compile_config = config.get("compile_config") if isinstance(config, dict) else None
+    if compile_config:
+        model.compile(**compile_arguments(compile_config, "model_from_json", custom_objects))
+    return model
 
 
 # -- compile configs -----------------------------------------------------------------------

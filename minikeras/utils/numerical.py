@@ -37,3 +37,37 @@ def normalize(x, axis=-1, order=2):
     x = np.asarray(x, dtype=np.float32)
     norm = np.linalg.norm(x, ord=order, axis=axis, keepdims=True)
     return x / np.where(norm == 0, 1, norm)
+
+
+def numeric_array(value, argument):
+    """``value`` as an ndarray of numbers, for data a model or ``adapt`` reads.
+
+    A pandas frame whose columns are all numbers or bools (``pd.get_dummies`` adds bool
+    columns; ``to_numpy`` then gives an object array) becomes one float32 array, as does an
+    object array holding only numbers and bools (``np.array(frame)``). Keras 3.15 takes a
+    float64 + bool frame and refuses int + bool or float32 + bool; minikeras takes all of them.
+    Anything else is a ValueError naming ``argument`` and, for a frame, its non-numeric columns.
+    """
+    dtypes = getattr(value, "dtypes", None)
+    if dtypes is not None and hasattr(value, "to_numpy") and hasattr(dtypes, "items"):
+        bad = [f"{name!r} ({dtype})" for name, dtype in dtypes.items() if np.dtype(dtype).kind not in "biuf"]
+        if bad:
+            raise ValueError(f"{argument} must hold numbers or bools, got a frame whose column(s) "
+                             f"{', '.join(bad)} are not numeric: encode them (e.g. pd.get_dummies) or drop them")
+        kinds = {np.dtype(dtype).kind for _, dtype in dtypes.items()}
+        return value.to_numpy(dtype=np.float32) if len(kinds) > 1 or "b" in kinds else value.to_numpy()
+    if isinstance(value, np.ndarray):
+        array = value  # a memmap stays a memmap (read a batch at a time)
+    else:
+        array = value.to_numpy() if hasattr(value, "to_numpy") else np.asarray(value)
+    if array.dtype == object:
+        try:
+            return array.astype(np.float32)
+        except (TypeError, ValueError):
+            raise ValueError(f"{argument} must hold numbers (int, uint, float or bool), got an object array "
+                             "with entries that are not numbers (strings cannot be fed to a model): convert "
+                             "them first, e.g. with df.astype('float32')") from None
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"{argument} must hold numbers (int, uint, float or bool), got dtype {array.dtype}"
+                         + (" (strings cannot be fed to a model)" if array.dtype.kind in "US" else ""))
+    return array

@@ -155,10 +155,10 @@ def test_adapt_on_batches_equals_adapt_on_the_whole_array():
     batched.adapt([data[:10], data[10:11], data[11:]])
     generated.adapt((data[i:i + 8], None) for i in range(0, 37, 8))
     for layer in (batched, generated):
-        np.testing.assert_allclose(layer.mean.value, whole.mean.value, rtol=1e-6)
-        np.testing.assert_allclose(layer.variance.value, whole.variance.value, rtol=1e-5)
-    np.testing.assert_allclose(whole.mean.value, data.astype(np.float64).mean(0), rtol=1e-6)
-    np.testing.assert_allclose(whole.variance.value, data.astype(np.float64).var(0), rtol=1e-6)
+        np.testing.assert_allclose(layer.adapt_mean.value, whole.adapt_mean.value, rtol=1e-6)
+        np.testing.assert_allclose(layer.adapt_variance.value, whole.adapt_variance.value, rtol=1e-5)
+    np.testing.assert_allclose(whole.adapt_mean.value, data.astype(np.float64).mean(0), rtol=1e-6)
+    np.testing.assert_allclose(whole.adapt_variance.value, data.astype(np.float64).var(0), rtol=1e-6)
     assert whole.count.value.dtype == np.int32 and whole.count.value.shape == () and whole.count.value == 0
 
 
@@ -166,8 +166,8 @@ def test_adapt_on_nested_lists_treats_them_as_one_array_and_the_layer_then_predi
     data = RNG.normal(2.0, 3.0, size=(16, 4)).astype(np.float32)
     layer = layers.Normalization()
     layer.adapt(data.tolist())
-    np.testing.assert_allclose(layer.mean.value, data.astype(np.float64).mean(0), rtol=1e-6)
-    np.testing.assert_allclose(layer.variance.value, data.astype(np.float64).var(0), rtol=1e-5)
+    np.testing.assert_allclose(layer.adapt_mean.value, data.astype(np.float64).mean(0), rtol=1e-6)
+    np.testing.assert_allclose(layer.adapt_variance.value, data.astype(np.float64).var(0), rtol=1e-5)
     model = keras.Sequential([keras.Input((4,)), layer])
     out = model.predict(data[:3], verbose=0)
     np.testing.assert_allclose(out, (data[:3] - data.mean(0)) / data.std(0), rtol=1e-4, atol=1e-5)
@@ -205,7 +205,7 @@ def test_keras_written_model_with_batch_norm_and_normalization_predicts_like_ker
     bn = model.layers[2]
     with h5py.File(FILES / "bn_mlp.weights.h5") as h5:
         np.testing.assert_array_equal(bn.moving_variance.value, h5["layers/batch_normalization/vars/3"][()])
-        np.testing.assert_array_equal(model.layers[0].mean.value, h5["layers/normalization/vars/0"][()])
+        np.testing.assert_array_equal(model.layers[0].adapt_mean.value, h5["layers/normalization/vars/0"][()])
     assert not np.allclose(bn.moving_mean.value, 0)
 
 

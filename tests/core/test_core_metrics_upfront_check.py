@@ -35,17 +35,23 @@ def test_evaluate_validation_data_generators_and_weighted_metrics_are_checked():
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["mae"])
     with pytest.raises(ValueError, match=r"metric 'mae' cannot take y of shape \(40,\)"):
         model.evaluate(X, Y_INT, verbose=0)
+    # (N, 1) labels broadcast against (N, 3) in Keras's mse, a meaningless number; minikeras refuses them.
     model.compile("adam", "sparse_categorical_crossentropy", weighted_metrics=["mse"])
+    with pytest.raises(ValueError, match=r"^y: metric 'mse' cannot take y of shape \(40, 1\)"):
+        model.fit(X, Y_INT[:, None], epochs=1, verbose=0)
+    model.compile("adam", "sparse_categorical_crossentropy", weighted_metrics=["binary_accuracy"])
     before = [w.copy() for w in model.get_weights()]
-    with pytest.raises(ValueError, match=r"^validation_data y: metric 'mse'"):
-        # (N, 1) labels broadcast against (N, 3) in mse (meaningless, but Keras does it too); (N,) ones cannot.
+    with pytest.raises(ValueError, match=r"^validation_data y: metric 'binary_accuracy'"):
+        # (N, 1) labels broadcast against (N, 3) in binary_accuracy (meaningless, but Keras does it too);
+        # (N,) ones cannot.
         model.fit(X, Y_INT[:, None], sample_weight=np.ones(40), epochs=1, verbose=0, validation_data=(X, Y_INT))
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
 
     def batches():
         while True:
             yield X[:8], Y_INT[:8], np.ones(8, "float32")
-    with pytest.raises(ValueError, match=r"^y: metric 'mse' cannot take y of shape \(8,\) with predictions of "
+    with pytest.raises(ValueError, match=r"^y: metric 'binary_accuracy' cannot take y of shape \(8,\) with "
+                                         r"predictions of "
                                          r"shape \(8, 3\)"):
         model.fit(batches(), steps_per_epoch=2, epochs=1, verbose=0, shuffle=False)
     assert model.optimizer.iterations == 0

@@ -26,8 +26,11 @@ def _nan_at(array, index, value=np.nan):
 
 
 def _object_array():
+    # An object array of numbers and bools (np.array of a pandas frame) trains, as in Keras;
+    # one with a non-number in it cannot.
     array = np.empty((20, 4), dtype=object)
     array[...] = 1.0
+    array[3, 2] = "a"
     return array
 
 

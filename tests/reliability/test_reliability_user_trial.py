@@ -265,15 +265,15 @@ def test_normalization_adapt_refuses_empty_and_non_finite_data_and_keeps_its_sta
     # An empty array raised ZeroDivisionError; NaN data gave NaN statistics silently (Keras too).
     layer = keras.layers.Normalization()
     layer.adapt(X)
-    mean, variance = layer.mean.value.copy(), layer.variance.value.copy()
+    mean, variance = layer.adapt_mean.value.copy(), layer.adapt_variance.value.copy()
     with pytest.raises(ValueError, match=r"Normalization.adapt got no data \(an empty array"):
         layer.adapt(X[:0])
     with pytest.raises(ValueError, match=r"NaN or inf .*shape \(20, 4\)"):
         layer.adapt(np.where(X > 1, np.nan, X))
-    np.testing.assert_array_equal(layer.mean.value, mean)
-    np.testing.assert_array_equal(layer.variance.value, variance)
+    np.testing.assert_array_equal(layer.adapt_mean.value, mean)
+    np.testing.assert_array_equal(layer.adapt_variance.value, variance)
     layer.adapt([X[:0], X])  # an empty batch among others adds nothing
-    np.testing.assert_array_equal(layer.mean.value, mean)
+    np.testing.assert_array_equal(layer.adapt_mean.value, mean)
 
 
 @pytest.mark.parametrize("make, pattern", [

@@ -96,7 +96,7 @@ def test_sequential_config_roundtrip_and_json():
     text = model.to_json()
     assert json.loads(text)["class_name"] == "Sequential" and json.loads(text)["module"] == "keras"
     fresh = keras.models.model_from_json(text)
-    assert fresh.get_config() == config and not fresh.compiled
+    assert fresh.get_config() == config and fresh.compiled == model.compiled  # compiled from the JSON, as in Keras
     fresh.set_weights(model.get_weights())
     np.testing.assert_allclose(fresh.predict(X, verbose=0), model.predict(X, verbose=0), atol=1e-6)
     with pytest.raises(ValueError, match="model_from_json"):
