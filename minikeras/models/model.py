@@ -392,6 +392,14 @@ class Model(Trainer, Layer):
         ``Model.layers``); Sequential and Functional list theirs."""
         return self._sublayers()
 
+    def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):
+        """Print the table of the layers a subclassed model holds (Keras: ``Model.summary``);
+        Sequential and Functional print their own."""
+        print_fn = print_fn or print
+        from ..utils.summary import summary_lines
+        for line in summary_lines(self, line_length or 80):
+            print_fn(line)
+
     def _saving_children(self):
         """A subclassed model: its layer attributes and, at its alphabetical place, ``layers``
         (the layers it tracks, in assignment order), as Keras's saving walks them."""
