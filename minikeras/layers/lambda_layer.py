@@ -70,13 +70,15 @@ class Lambda(Layer):
 
     # -- config ------------------------------------------------------------------------------
     def get_config(self):
-        config = {"function": serialize_function(self.function)}
+        what = f"Lambda {self.name!r}"
+        config = {"function": serialize_function(self.function, f"{what} function")}
         if self._output_shape is not None:
-            config["output_shape"] = serialize_function(self._output_shape) if callable(self._output_shape) \
-                else self._output_shape  # as given (Keras writes it so)
+            config["output_shape"] = serialize_function(self._output_shape, f"{what} output_shape") \
+                if callable(self._output_shape) else self._output_shape  # as given (Keras writes it so)
         if self.mask is not None:
-            config["mask"] = serialize_function(self.mask) if callable(self.mask) else _plain(self.mask)
-        config["arguments"] = {key: _plain(value, f"Lambda arguments[{key!r}]")
+            config["mask"] = serialize_function(self.mask, f"{what} mask") if callable(self.mask) \
+                else _plain(self.mask, f"{what} mask")
+        config["arguments"] = {key: _plain(value, f"{what} arguments[{key!r}]")
                                for key, value in self.arguments.items()}
         return {**super().get_config(), **config}
 
@@ -104,14 +106,16 @@ class Lambda(Layer):
         return super().from_config(config)
 
 
-def serialize_function(fn):
-    """Keras's form for a Lambda's function: a ``<lambda>`` as bytecode, else by name."""
+def serialize_function(fn, what="Lambda function"):
+    """Keras's form for a Lambda's function: a ``<lambda>`` as bytecode (its closure and
+    defaults as JSON values), else by name."""
     if isinstance(fn, types.FunctionType) and fn.__name__ == "<lambda>":
         code = base64.encodebytes(marshal.dumps(fn.__code__)).decode("ascii")
-        closure = [cell.cell_contents for cell in fn.__closure__] if fn.__closure__ else None
-        return {"class_name": "__lambda__",
-                "config": {"code": code, "defaults": list(fn.__defaults__) if fn.__defaults__ else None,
-                           "closure": closure}}
+        names = fn.__code__.co_freevars
+        closure = [_plain(cell.cell_contents, f"{what}: the value of {name!r} it closes over")
+                   for name, cell in zip(names, fn.__closure__)] if fn.__closure__ else None
+        defaults = _plain(list(fn.__defaults__), f"{what}: its default arguments") if fn.__defaults__ else None
+        return {"class_name": "__lambda__", "config": {"code": code, "defaults": defaults, "closure": closure}}
     module = getattr(fn, "__module__", None) or ""
     name = get_registered_name(fn)
     if module.startswith("minikeras.ops"):
@@ -165,7 +169,7 @@ def _plain(value, what="Lambda value"):
         return value.item()
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    raise ValueError(f"{what} must be numbers, strings, lists or dicts to be saved, got "
+    raise ValueError(f"{what} must be numbers, strings, None, lists or dicts to be saved, got "
                      f"{type(value).__name__}: {value!r}")
 
 

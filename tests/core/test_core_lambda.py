@@ -203,3 +203,25 @@ def test_real_keras_loads_minikeras_lambda_files(tmp_path):
         model = models[name.split(".")[0]]
         np.testing.assert_allclose(np.array(report[name]), model.predict(X[:8], verbose=0), rtol=1e-5, atol=1e-6)
         assert report[name + ":safe"] != "loaded"
+
+
+def test_a_lambda_on_several_inputs_trains_and_round_trips(tmp_path):
+    k = np.float32(0.5)  # a NumPy scalar in the closure is saved as a number
+    a, b = keras.Input((4,), name="a"), keras.Input((4,), name="b")
+    h = layers.Lambda(lambda xs: xs[0] * xs[1] + k, name="mix")([layers.Dense(4)(a), b])
+    model = keras.Model([a, b], layers.Dense(2)(h))
+    x = [X, X[::-1]]
+    check_model_gradients(model, [x[0][:3], x[1][:3]])
+    model.compile("adam", "mse")
+    model.fit(x, Y, epochs=1, verbose=0)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras", safe_mode=False)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_a_closure_json_cannot_hold_is_a_clear_error(tmp_path):
+    f = ops.tanh
+    model = keras.Sequential([keras.Input((4,)), layers.Lambda(lambda t: f(t), name="lam")])
+    with pytest.raises(ValueError, match="Lambda 'lam' function: the value of 'f' it closes over"):
+        model.save(tmp_path / "m.keras")
+    assert not (tmp_path / "m.keras").exists()
