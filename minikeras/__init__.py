@@ -3,6 +3,9 @@
     import minikeras as keras
     model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
 """
+import sys
+
+from . import registry
 from . import activations, backend, callbacks, constraints, datasets, initializers, layers, losses, metrics, models
 from . import optimizers
 from . import config, ops, random, regularizers, saving, utils
@@ -19,6 +22,9 @@ from .variable import Variable
 
 utils.serialize_keras_object = saving.serialize_keras_object
 utils.deserialize_keras_object = saving.deserialize_keras_object
+# A lambda loaded from a file (safe_mode=False) may name keras / ops, as code importing
+# ``minikeras as keras`` does.
+registry.LAMBDA_GLOBALS.update(keras=sys.modules[__name__], ops=ops)
 
 from ._version import __version__
 

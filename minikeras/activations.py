@@ -396,7 +396,7 @@ def install_layers(layer_class, serialize_layer, deserialize_layer):
 
 
 def _layer_class():
-    return _LAYERS["Layer"]
+    return _LAYERS.get("Layer", ())  # () before minikeras.layers is imported: isinstance is False
 
 
 def _check_layer_activation(activation):

@@ -6,12 +6,18 @@ registries, so nothing named in a file is ever imported or executed: an unknown 
 error that lists the valid ones.
 """
 import base64
+import builtins
 import difflib
 import marshal
 import threading
+import types
 import warnings
 
+import numpy as np
+
 _custom_objects = {}
+# The globals of a lambda loaded from a file (minikeras adds ``keras`` and ``ops``).
+LAMBDA_GLOBALS = {"np": np, "numpy": np}
 _scope = threading.local()
 
 
@@ -214,3 +220,27 @@ def serialize_lambda(fn):
     code = base64.encodebytes(marshal.dumps(fn.__code__)).decode("ascii")
     closure = tuple(cell.cell_contents for cell in fn.__closure__) if fn.__closure__ else None
     return {"class_name": "__lambda__", "config": {"value": [code, fn.__defaults__, closure]}}
+
+
+def load_lambda(config, where):
+    """A function from Keras's ``__lambda__`` config: ``{"value": [code, defaults, closure]}``
+    (serialize_keras_object) or ``{"code", "defaults", "closure"}`` (a Lambda layer's function).
+
+    This unmarshals and will run code from the file: callers call it only with
+    ``safe_mode=False``. Its globals are ``LAMBDA_GLOBALS`` (NumPy as ``np``, minikeras as
+    ``keras``, ``keras.ops`` as ``ops``) and the builtins.
+    """
+    config = config if isinstance(config, dict) else {}
+    value = config["value"] if "value" in config else \
+        [config.get("code"), config.get("defaults"), config.get("closure")]
+    try:
+        code, defaults, closure = value if isinstance(value, (list, tuple)) else (value, None, None)
+        code = marshal.loads(base64.decodebytes(code.encode("ascii")))
+        if not isinstance(code, types.CodeType):
+            raise TypeError("not a code object")
+        cells = tuple(types.CellType(c) for c in closure) if closure else None
+        return types.FunctionType(code, {**LAMBDA_GLOBALS, "__builtins__": builtins},
+                                  code.co_name, tuple(defaults) if defaults else None, cells)
+    except Exception as error:  # marshal raises several types on foreign bytecode
+        raise ValueError(f"{where}: cannot load the serialized lambda (it was probably written by "
+                         f"another Python version): {error}") from None

@@ -5,6 +5,7 @@ from .activation_layers import ELU, LeakyReLU, PReLU, ReLU
 from .dense import Dense
 from .dropout import Dropout
 from .input_layer import Input, InputLayer
+from .lambda_layer import Lambda
 from .layer import Layer
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
                       concatenate, dot, maximum, minimum, multiply, subtract)
@@ -18,7 +19,7 @@ _registry = Registry("layer")
 for _cls in (Dense, Activation, Softmax, Dropout, InputLayer, Flatten, Reshape, BatchNormalization,
              LayerNormalization, Normalization, Rescaling, ReLU, LeakyReLU, PReLU, ELU, GaussianNoise,
              GaussianDropout, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, Identity,
-             ActivityRegularization, Permute, RepeatVector, UnitNormalization, RMSNormalization):
+             ActivityRegularization, Permute, RepeatVector, UnitNormalization, RMSNormalization, Lambda):
     _registry.register(_cls, _cls.__name__)
 
 
@@ -73,7 +74,7 @@ def get(identifier):
 
 
 __all__ = ["Layer", "Dense", "Activation", "Softmax", "Dropout", "Input", "InputLayer", "Flatten",
-           "Reshape", "BatchNormalization", "LayerNormalization", "Normalization", "Rescaling", "ReLU",
+           "Reshape", "Lambda", "BatchNormalization", "LayerNormalization", "Normalization", "Rescaling", "ReLU",
            "LeakyReLU", "PReLU", "ELU", "GaussianNoise", "GaussianDropout", "Add", "Subtract", "Multiply",
            "Average", "Maximum", "Minimum", "Concatenate", "Dot", "add", "subtract", "multiply", "average",
            "maximum", "minimum", "concatenate", "dot", "Identity", "ActivityRegularization", "Permute",

@@ -7,9 +7,9 @@ from ..registry import (CustomObjectScope, custom_object_scope, get_custom_objec
                         get_registered_object, register_keras_serializable)
 from .api import load_model, load_weights, save_model, save_weights
 from .objects import deserialize_keras_object, serialize_keras_object
-from .serialization import clone_model, model_from_config, model_from_json, to_json
+from .serialization import model_from_config, model_from_json, to_json
 
 __all__ = ["register_keras_serializable", "CustomObjectScope", "custom_object_scope", "get_custom_objects",
            "get_registered_name", "get_registered_object", "serialize_keras_object", "deserialize_keras_object",
            "save_model", "load_model", "save_weights", "load_weights", "model_from_json", "model_from_config",
-           "clone_model", "to_json"]
+           "to_json"]

@@ -5,12 +5,8 @@ looked up in minikeras's registries (or the user's registered/custom objects), a
 ``module`` outside ``keras``/``minikeras`` must belong to an object the user registered,
 and a serialized Python lambda is refused unless ``safe_mode=False`` (as in Keras).
 """
-import base64
-import builtins
 import json
-import marshal
 import math
-import types
 import warnings
 
 import numpy as np
@@ -18,9 +14,9 @@ import numpy as np
 from .. import losses, metrics, optimizers
 from ..layers import Dense, InputLayer, builtin_class
 from ..layers import deserialize as deserialize_layer
-from ..layers import serialize as serialize_layer
 from .functional_config import PARAMETER_LIMIT, functional_from_config, layer_entry
 from ..registry import _custom_lookup, custom_object_scope, serialize_lambda  # noqa: F401 (re-exported)
+from ..registry import load_lambda as _load_lambda
 
 # The Keras release whose file layouts minikeras writes (and reads).
 KERAS_VERSION = "3.15.1"
@@ -30,26 +26,6 @@ MAX_PARAMETERS = 2 ** 28
 # (``__keras_tensor__`` is a functional model's node input: functional_config reads it.)
 _SPECIAL = {"__lambda__", "__numpy__", "__tuple__", "__bytes__", "__slice__", "__ellipsis__",
             "__tensor__", "__typespec__"}
-
-
-# -- lambdas (only with safe_mode=False) ---------------------------------------------------
-def _load_lambda(config, where):
-    """A function from Keras's ``__lambda__`` config: ``{"value": [code, defaults, closure]}``
-    (serialize_keras_object) or ``{"code", "defaults", "closure"}`` (a Lambda layer's function)."""
-    config = config if isinstance(config, dict) else {}
-    value = config["value"] if "value" in config else \
-        [config.get("code"), config.get("defaults"), config.get("closure")]
-    try:
-        code, defaults, closure = value if isinstance(value, (list, tuple)) else (value, None, None)
-        code = marshal.loads(base64.decodebytes(code.encode("ascii")))
-        if not isinstance(code, types.CodeType):
-            raise TypeError("not a code object")
-        cells = tuple(types.CellType(c) for c in closure) if closure else None
-        return types.FunctionType(code, {"np": np, "numpy": np, "__builtins__": builtins},
-                                  code.co_name, tuple(defaults) if defaults else None, cells)
-    except Exception as error:  # marshal raises several types on foreign bytecode
-        raise ValueError(f"{where}: cannot load the serialized lambda (it was probably written by "
-                         f"another Python version): {error}") from None
 
 
 # -- checking a config read from a file ----------------------------------------------------
@@ -327,34 +303,3 @@ def compile_model(model, arguments, where):
                       f"per-output losses/metrics failed ({error})", stacklevel=3)
         return False
     return True
-
-
-def clone_model(model, input_tensors=None, clone_function=None, call_function=None,
-                recursive=False, **kwargs):
-    """Keras's ``keras.models.clone_model``: same architecture, new (freshly initialized) weights.
-
-    ``clone_function(layer) -> layer`` may replace how each layer is copied (default: from
-    its config). The clone is not compiled, as in Keras.
-    """
-    Sequential = builtin_class("Sequential")
-    if input_tensors is not None or call_function is not None or kwargs:
-        raise ValueError("clone_model in minikeras takes a Sequential model and clone_function only")
-    if not isinstance(model, Sequential):
-        raise ValueError(f"clone_model expects a Sequential model, got {type(model).__name__}")
-    copy = clone_function or (lambda layer: type(layer).from_config(layer.get_config()))
-
-    def clone_layer(layer):
-        if isinstance(layer, Sequential) and recursive:
-            return clone_model(layer, clone_function=clone_function, recursive=True)
-        if isinstance(layer, Sequential):
-            return model_from_config(serialize_layer(layer), where="clone_model")
-        return copy(layer)
-
-    clone = Sequential(name=model.name, trainable=model.trainable)
-    if model._input_layer is not None:
-        clone.add(InputLayer(batch_shape=model._input_layer.batch_shape, name=model._input_layer.name))
-    for layer in model.layers:
-        clone.add(clone_layer(layer))
-    if not clone.built and model.built:
-        clone.build(model.input_shape)
-    return clone

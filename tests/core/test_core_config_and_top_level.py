@@ -49,8 +49,8 @@ def test_enable_unsafe_deserialization_is_safe_mode_false_for_every_load(monkeyp
     with pytest.raises(ValueError, match="serialized Python lambda"):
         keras.models.load_model(lambda_file)
     keras.config.enable_unsafe_deserialization()
-    with pytest.raises(ValueError, match="Unknown layer: 'Lambda'"):  # past the lambda check, as safe_mode=False
-        keras.models.load_model(lambda_file)
+    model = keras.models.load_model(lambda_file)  # as with safe_mode=False
+    assert any(type(layer).__name__ == "Lambda" for layer in model.layers)
 
 
 def test_top_level_names():
