@@ -227,7 +227,7 @@ class Model(Trainer, Layer):
                     values.append(None)
                     continue
                 term = loss_on_tape(tape, spec.loss, yt, yp, sw)
-                values.append(np.asarray(value_of(term)))
+                values.append(np.asarray(value_of(term))[()])
                 if spec.weight is not None:
                     term = ops.multiply(term, spec.weight)
                 total = term if total is None else ops.add(total, term)

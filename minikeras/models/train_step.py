@@ -41,7 +41,7 @@ def gradients_into_variables(tape, total, variables):
     if type(total) is not Tracer:
         for variable in variables:
             variable.grad_buffer()[...] = 0
-        return np.asarray(total)
+        return np.asarray(total)[()]
     tape.backward(total)
     from_ops, written = tape.variable_grads, tape.replay.written
     for variable in variables:
@@ -54,7 +54,8 @@ def gradients_into_variables(tape, total, variables):
             variable.grad_buffer()[...] = grad
         else:
             variable.grad_buffer()[...] = 0
-    return np.asarray(total.value)
+    value = total.value
+    return value[()] if isinstance(value, np.ndarray) else value  # a NumPy scalar: the loss tracker's fast path
 
 
 def regularization_on_tape(tape, variables):

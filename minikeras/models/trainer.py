@@ -99,7 +99,7 @@ class Trainer:
     @property
     def _custom_steps(self):
         """Which of train_step, test_step, predict_step a subclass overrides."""
-        return tuple(overrides(self, name) for name in ("train_step", "test_step", "predict_step"))
+        return _custom_steps(type(self))
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
@@ -467,7 +467,18 @@ def _resolve_verbose(verbose):
 
 def overrides(model, name):
     """Whether ``model``'s class overrides the step ``name`` (train_step, compute_loss ...)."""
-    return getattr(type(model), name) is not getattr(Trainer, name)
+    return _class_overrides(type(model), name)
+
+
+@functools.lru_cache(maxsize=None)
+def _custom_steps(cls):
+    return tuple(_class_overrides(cls, name) for name in ("train_step", "test_step", "predict_step"))
+
+
+@functools.lru_cache(maxsize=None)
+def _class_overrides(cls, name):
+    # asked every step: answered once per class (a class's methods are not replaced while it trains)
+    return getattr(cls, name) is not getattr(Trainer, name)
 
 
 def _packed(x, y, sample_weight):

@@ -44,7 +44,7 @@ class Adam(Optimizer):
     def update_step(self, grad, value, slots, lr):
         # The bias-correction powers are float32, as in Keras (float32 variables): in double
         # precision, 1 - 0.999 differs from float32's 1 - 0.999 by 1.3e-5 relative.
-        t = np.float32(self.iterations + 1)
+        t = np.float32(self._iterations + 1)
         one = np.float32(1)
         alpha = np.float32(lr) * np.sqrt(one - np.float32(self.beta_2) ** t) / (one - np.float32(self.beta_1) ** t)
         c1, c2, eps = np.float32(1 - self.beta_1), np.float32(1 - self.beta_2), np.float32(self.epsilon)

@@ -18,7 +18,7 @@ class Adamax(Optimizer):
     def update_step(self, grad, value, slots, lr):
         f32 = np.float32
         c1, b2, eps, lr = f32(1 - self.beta_1), f32(self.beta_2), f32(self.epsilon), f32(lr)
-        correction = f32(1) - f32(self.beta_1) ** f32(self.iterations + 1)
+        correction = f32(1) - f32(self.beta_1) ** f32(self._iterations + 1)
 
         def kernel(g, w, m, u, t1, t2):
             axpby(c1, g, 1 - c1, m, t1)          # m += (g - m)(1 - b1), as m = b1·m + (1 - b1)·g

@@ -24,7 +24,7 @@ class Nadam(Optimizer):
         # The momentum-schedule product advances once per step, shared by all variables. The
         # scalars are float32, as Keras keeps them (a float32 variable for the product).
         f32 = np.float32
-        t = f32(self.iterations + 1)
+        t = f32(self._iterations + 1)
         self._u_t = f32(self.beta_1) * (f32(1) - f32(0.5) * f32(0.96) ** t)
         self._u_t_1 = f32(self.beta_1) * (f32(1) - f32(0.5) * f32(0.96) ** (t + f32(1)))
         self._u_product_t = f32(self.u_product) * f32(self.beta_1) * (f32(1) - f32(0.5) * f32(0.96) ** t)
@@ -33,7 +33,7 @@ class Nadam(Optimizer):
 
     def update_step(self, grad, value, slots, lr):
         f32 = np.float32
-        t = f32(self.iterations + 1)
+        t = f32(self._iterations + 1)
         u_t, u_t_1, u_product_t = self._u_t, self._u_t_1, self._u_product_t
         u_product_t_1 = u_product_t * u_t_1
         # Keras's Nadam casts the betas to float32 before 1 - beta (its Adam does not).

@@ -187,7 +187,7 @@ class Optimizer:
         the forward pass, so a bad rate (from a user-written schedule) stops training with
         the weights, slots, statistics and iteration count as they were.
         """
-        schedule, step = self._learning_rate, self.iterations
+        schedule, step = self._learning_rate, self._iterations
         value = schedule(step)
         rate = None
         if isinstance(value, (np.ndarray, np.generic)) and np.size(value) == 1 and np.isrealobj(value) \
@@ -308,8 +308,8 @@ class Optimizer:
             self.update_step(grad, value, variable_slots, lr)
         for variable in constrained:
             variable.value[...] = variable.constraint(variable.value)
-        self.iterations += 1
-        if self.iterations % FLUSH_EVERY == 0:
+        self._iterations += 1  # (the plain int: the property makes a Keras-like object per read)
+        if self._iterations % FLUSH_EVERY == 0:
             for slot in (s for variable_slots in slots for s in variable_slots):
                 elementwise(_flush_denormals, slot, parallel_min=CHEAP_PARALLEL_MIN)
 
