@@ -9,8 +9,7 @@ nested models need nothing more.
 import numpy as np
 
 from ..keras_tensor import KerasTensor, any_symbolic, flatten, map_structure
-from ..layers.input_layer import InputLayer
-from ..layers.layer import DTYPE_POLICY_CONFIG, Layer
+from ..layers.layer import Layer, _unique
 from ..tape import Tracer
 from . import validation
 from .data_adapter import Several, num_rows, to_array
@@ -416,15 +415,6 @@ def _shapes(structure):
     if isinstance(structure, list):
         return [t.shape for t in structure]
     return structure.shape
-
-
-def _unique(variables):
-    seen, out = set(), []
-    for v in variables:
-        if id(v) not in seen:
-            seen.add(id(v))
-            out.append(v)
-    return out
 
 
 def _is_chain(model):
