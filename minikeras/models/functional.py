@@ -318,6 +318,24 @@ class Functional(Model):
             except ValueError as error:
                 raise ValueError(f"{prefix}y[{spec.name!r}]: {error}") from None
 
+    def _checked_batch(self, prefix, batch):
+        """A batch from a generator or PyDataset: with several inputs or outputs, its lists or
+        dicts matched to the model as arrays are (one array per input/output, checked)."""
+        if not self._several():
+            return super()._checked_batch(prefix, batch)
+        x, y, sample_weight = batch
+        xs = Several(np.asarray(a, dtype=np.float32) if np.asarray(a).dtype.kind == "f" else np.asarray(a)
+                     for a in self._inputs_of(x, prefix + "x"))
+        ys = self._per_output(y, prefix + "y")
+        sws = self._per_output(sample_weight, prefix + "sample_weight") \
+            if isinstance(sample_weight, (list, tuple, dict)) else sample_weight
+        if len(self._outputs) == 1:
+            ys = None if ys is None else ys[0]
+            sws = sws[0] if isinstance(sws, Several) else sws
+        elif ys is not None:
+            self._check_output_targets(ys, sws, prefix)
+        return xs, ys, sws
+
     def _ensure_built(self, x):
         if not self._several():
             super()._ensure_built(x)

@@ -246,6 +246,8 @@ class Trainer:
         adapter = get_data_adapter(x, y, sample_weight, steps=steps, shuffle=shuffle, class_weight=weigh)
         adapter.batch_hook = functools.partial(self._checked_batch, prefix)
         xb, yb, swb = adapter.peek()
+        if isinstance(xb, Several):  # several inputs: each was checked by the model's batch hook
+            return adapter
         self.check_input_shape(tuple(xb.shape), prefix + "x")
         if need_y and yb is None:
             raise ValueError(f"{prefix}x gave batches without targets: training and evaluation need batches "

@@ -130,3 +130,32 @@ def test_a_functional_model_of_sequential_layers_trains_as_the_sequential_one():
     assert results[0][0] == results[1][0]
     for a, b in zip(results[0][1], results[1][1]):
         np.testing.assert_array_equal(a, b)
+
+
+def test_generators_and_py_datasets_may_give_dicts_and_lists_for_several_inputs_and_outputs():
+    model = two_in_two_out()
+    model.compile(optimizer="adam", loss={"cls": "sparse_categorical_crossentropy", "reg": "mse"})
+    rng = np.random.default_rng(3)
+    xa, xb = rng.normal(size=(32, 8)).astype("float32"), rng.normal(size=(32, 5)).astype("float32")
+    yc, yr = rng.integers(0, 3, 32), rng.normal(size=(32, 1)).astype("float32")
+
+    def batches():
+        for i in range(0, 32, 8):
+            yield {"a": xa[i:i + 8], "b": xb[i:i + 8]}, {"cls": yc[i:i + 8], "reg": yr[i:i + 8]}
+
+    class Lists(keras.utils.PyDataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            s = slice(8 * i, 8 * i + 8)
+            return [xa[s], xb[s]], [yc[s], yr[s]]
+
+    expected = model.evaluate([xa, xb], [yc, yr], batch_size=8, verbose=0, return_dict=True)
+    from_generator = model.evaluate(batches(), verbose=0, return_dict=True)
+    from_dataset = model.evaluate(Lists(), verbose=0, return_dict=True)
+    for key in expected:
+        np.testing.assert_allclose(from_generator[key], expected[key], rtol=1e-5)
+        np.testing.assert_allclose(from_dataset[key], expected[key], rtol=1e-5)
+    assert set(model.fit(batches(), epochs=1, verbose=0, shuffle=False).history) == {"loss", "cls_loss", "reg_loss"}
+    assert [p.shape for p in model.predict(Lists(), verbose=0)] == [(32, 3), (32, 1)]
