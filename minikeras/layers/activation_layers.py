@@ -1,18 +1,14 @@
 """ReLU, LeakyReLU, ELU and PReLU: activations with their own arguments, as layers."""
 import numpy as np
 
+from ..utils import checks
 from .. import activations, constraints, initializers, regularizers
 from ..tape import keeping_state
 from .layer import Layer
 
 
 def _non_negative(value, argument, cls, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not value >= 0:
-        raise ValueError(f"{cls} {argument} must be a non-negative number"
-                         f"{' or None' if allow_none else ''}, got {value!r}")
-    return value
+    return checks.number(value, f"{cls} {argument}", minimum=0, allow_none=allow_none)
 
 
 class _ElementwiseActivation(Layer):

@@ -3,6 +3,7 @@ import numpy as np
 
 from .. import activations, constraints, initializers, regularizers
 from ..tape import keeping_state
+from ..utils import checks
 from .layer import Layer
 
 
@@ -17,8 +18,7 @@ class Dense(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
-            raise ValueError(f"Dense units must be a positive integer, got {units!r}")
+        checks.integer(units, "Dense units", minimum=1)
         activation = activations.get(activation)
         if activation is activations.glu and units % 2:
             raise ValueError(f"Dense units must be even with activation 'glu' (it returns the first "

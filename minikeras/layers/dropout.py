@@ -1,6 +1,7 @@
 """Dropout: zero a random fraction of inputs during training."""
 import numpy as np
 
+from ..utils import checks
 from ..utils.random import generator_for, make_generator
 from .layer import Layer
 
@@ -18,8 +19,7 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
-            raise ValueError(f"Dropout rate must be a number in [0, 1), got {rate!r}")
+        checks.number(rate, "Dropout rate", minimum=0, maximum=1, upper_open=True)
         self.rate = float(rate)
         if noise_shape is not None and (not isinstance(noise_shape, (list, tuple)) or not all(
                 d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0)

@@ -8,6 +8,7 @@ from .. import activations, constraints, initializers, regularizers
 from .. import tape as tape_module
 from ..keras_tensor import KerasTensor, Node, any_symbolic, flatten, map_structure, probe, symbolic_outputs
 from ..tape import Tracer, recording
+from ..utils import checks
 from ..utils.errors import unexpected_keyword
 from ..utils.naming import first_free_name, to_snake_case, unique_name
 from ..variable import Variable
@@ -112,8 +113,7 @@ class Layer:
             raise ValueError(f"Layer name must be a non-empty string without '/' (it separates the parts of "
                              f"a weight's path), got {name!r}")
         check_layer_dtype(dtype, type(self).__name__)
-        if not isinstance(trainable, (bool, np.bool_)):
-            raise ValueError(f"{type(self).__name__} trainable must be True or False, got {trainable!r}")
+        checks.flag(trainable, f"{type(self).__name__} trainable")
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         self.trainable = trainable
         self.built = False

@@ -3,17 +3,13 @@ import math
 
 import numpy as np
 
+from ..utils import checks
 from ..utils.random import generator_for, make_generator
 from .layer import Layer
 
 
 def _fraction(value, argument, cls, upper_open=False):
-    upper_ok = value < 1 if upper_open else value <= 1
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not (0 <= value and upper_ok):
-        raise ValueError(f"{cls} {argument} must be a number in [0, 1{')' if upper_open else ']'}, "
-                         f"got {value!r}")
-    return value
+    return checks.number(value, f"{cls} {argument}", minimum=0, maximum=1, upper_open=upper_open)
 
 
 class GaussianNoise(Layer):

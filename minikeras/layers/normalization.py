@@ -1,21 +1,18 @@
 """BatchNormalization and LayerNormalization: normalize, then scale by gamma and shift by beta."""
 import numpy as np
 
+from ..utils import checks
 from .. import constraints, initializers, regularizers
 from ..tape import keeping_state
 from .layer import Layer
 
 
 def _check_flag(value, argument, cls):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{cls} {argument} must be True or False, got {value!r}")
-    return bool(value)
+    return checks.flag(value, f"{cls} {argument}")
 
 
 def _check_epsilon(epsilon, cls):
-    if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float, np.floating)) or not epsilon > 0:
-        raise ValueError(f"{cls} epsilon must be a positive number, got {epsilon!r}")
-    return float(epsilon)
+    return float(checks.number(epsilon, f"{cls} epsilon", minimum=0, strict=True))
 
 
 def _refuse(cls, **unsupported):
@@ -56,11 +53,8 @@ class BatchNormalization(Layer):
         super().__init__(**kwargs)
         cls = type(self).__name__
         _refuse(cls, renorm=renorm, renorm_clipping=renorm_clipping, synchronized=synchronized)
-        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-            raise ValueError(f"{cls} axis must be an integer, got {axis!r}")
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.floating)) \
-                or not 0 <= momentum <= 1:
-            raise ValueError(f"{cls} momentum must be a number in [0, 1], got {momentum!r}")
+        checks.integer(axis, f"{cls} axis")
+        checks.number(momentum, f"{cls} momentum", minimum=0, maximum=1)
         self.axis = int(axis)
         self.momentum = float(momentum)
         self.epsilon = _check_epsilon(epsilon, cls)

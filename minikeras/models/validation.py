@@ -7,6 +7,7 @@ or runs a batch, so a rejected call leaves weights and optimizer state bit-ident
 """
 import numpy as np
 
+from ..utils import checks
 from .data_adapter import is_on_disk, to_array
 
 # Rows are checked for NaN/inf in chunks of about this many elements: the reductions used
@@ -16,16 +17,12 @@ _FINITE_CHUNK_ELEMENTS = 1 << 22
 
 def check_positive_int(value, argument, allow_none=True):
     """``value`` is a positive integer (or None when allowed)."""
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{argument} must be a positive integer, got {value!r}")
+    checks.integer(value, argument, minimum=1, allow_none=allow_none)
 
 
 def check_non_negative_int(value, argument):
     """``value`` is an integer >= 0."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"{argument} must be a non-negative integer, got {value!r}")
+    checks.integer(value, argument, minimum=0)
 
 
 def check_validation_split(value):

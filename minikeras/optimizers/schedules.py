@@ -11,9 +11,8 @@ middle of training.
 import math
 import numbers
 
-import numpy as np
-
 from ..registry import Registry
+from ..utils import checks
 
 _registry = Registry("learning rate schedule")
 
@@ -31,9 +30,7 @@ def _check_number(schedule, argument, value, minimum=None, strict=False, maximum
 
 
 def _check_bool(schedule, argument, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{type(schedule).__name__} {argument} must be True or False, got {value!r}")
-    return value
+    return checks.flag(value, f"{type(schedule).__name__} {argument}")
 
 
 class LearningRateSchedule:
