@@ -1,6 +1,7 @@
 """Identity and ActivityRegularization: layers that pass their input through unchanged."""
 from .. import regularizers
 from .layer import Layer
+from ..utils import checks
 
 
 class Identity(Layer):
@@ -22,8 +23,7 @@ class ActivityRegularization(Identity):
     def __init__(self, l1=0.0, l2=0.0, **kwargs):
         kwargs.pop("activity_regularizer", None)
         for argument, value in (("l1", l1), ("l2", l2)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(f"ActivityRegularization {argument} must be a non-negative number, got {value!r}")
+            checks.number(value, f"ActivityRegularization {argument}", minimum=0)
         super().__init__(activity_regularizer=regularizers.L1L2(l1=l1, l2=l2), **kwargs)
         self.l1, self.l2 = float(l1), float(l2)
 

@@ -5,6 +5,7 @@ import numpy as np
 
 from ..tape import keeping_state
 from .layer import Layer
+from ..utils import checks
 
 
 class Flatten(Layer):
@@ -140,8 +141,7 @@ class RepeatVector(Layer):
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"RepeatVector n must be a positive integer, got {n!r}")
+        checks.integer(n, "RepeatVector n", minimum=1)
         self.n = int(n)
 
     def compute_output_shape(self, input_shape):

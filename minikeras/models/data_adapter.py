@@ -30,6 +30,7 @@ from ..utils.numerical import numeric_array
 from ..utils.py_dataset import PyDataset
 from ..utils.random import global_generator
 from .prefetch import read_ahead
+from ..utils import checks
 
 RAN_OUT_MESSAGE = ("Your input ran out of data; interrupting training. Make sure that your dataset or "
                    "generator can generate at least `steps_per_epoch * epochs` batches.")
@@ -459,14 +460,12 @@ class PyDatasetAdapter(DataAdapter):
         super().__init__(steps)
         workers, multiprocessing = dataset.workers, dataset.use_multiprocessing
         queue_size = dataset.max_queue_size
-        if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 0:
-            raise ValueError(f"PyDataset workers must be a non-negative integer, got {workers!r}")
+        checks.integer(workers, "PyDataset workers", minimum=0)
         if multiprocessing:
             raise ValueError("PyDataset use_multiprocessing=True is not supported: minikeras reads a PyDataset "
                              "with threads only (workers=N threads read ahead; NumPy and file reads release "
                              "the GIL). Pass use_multiprocessing=False.")
-        if isinstance(queue_size, bool) or not isinstance(queue_size, (int, np.integer)) or queue_size < 1:
-            raise ValueError(f"PyDataset max_queue_size must be a positive integer, got {queue_size!r}")
+        checks.integer(queue_size, "PyDataset max_queue_size", minimum=1)
         self.dataset = dataset
         self.num_batches = dataset.num_batches
         if self.num_batches is None and not steps:

@@ -2,6 +2,7 @@
 import random as _py_random
 
 import numpy as np
+from . import checks
 
 _generator = np.random.default_rng()
 
@@ -36,8 +37,7 @@ def make_generator(seed=None, owner="seed"):
     """
     if seed is None:
         return None
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"{owner} seed must be a non-negative integer or None, got {seed!r}")
+    checks.integer(seed, f"{owner} seed", minimum=0, allow_none=True)
     return np.random.default_rng(seed)
 
 
