@@ -1,7 +1,7 @@
 """Identity and ActivityRegularization: layers that pass their input through unchanged."""
 from .. import regularizers
-from .layer import Layer
 from ..utils import checks
+from .layer import Layer
 
 
 class Identity(Layer):

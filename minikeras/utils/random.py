@@ -2,6 +2,7 @@
 import random as _py_random
 
 import numpy as np
+
 from . import checks
 
 _generator = np.random.default_rng()
