@@ -9,7 +9,7 @@ nested models need nothing more.
 import numpy as np
 
 from ..keras_tensor import KerasTensor, any_symbolic, flatten, map_structure
-from ..layers.layer import Layer, _unique
+from ..layers.layer import Layer
 from ..tape import Tracer
 from . import validation
 from .data_adapter import Several, num_rows, to_array
@@ -43,7 +43,7 @@ class Functional(Model):
     @property
     def layers(self):
         """The layers in Keras's order (InputLayers included, by decreasing depth)."""
-        return [op for op in self._operations if isinstance(op, Layer)]
+        return self._sublayers()
 
     @property
     def inputs(self):
@@ -85,35 +85,12 @@ class Functional(Model):
                 return layer
         raise ValueError(f"No such layer: {name!r}. Existing layers are: {[l.name for l in layers]}")
 
-    @property
-    def weights(self):
-        return _unique(v for layer in self.layers for v in layer.weights)
+    _trainable_propagates = True
 
-    @property
-    def trainable_weights(self):
-        if not self.trainable:
-            return []
-        return _unique(v for layer in self.layers for v in layer.trainable_weights)
-
-    @property
-    def non_trainable_weights(self):
-        if not self.trainable:
-            return self.weights
-        return _unique(v for layer in self.layers for v in layer.non_trainable_weights)
-
-    trainable_variables = trainable_weights
-    variables = weights
-
-    @property
-    def trainable(self):
-        return self._trainable_flag
-
-    @trainable.setter
-    def trainable(self, value):
-        self._trainable_flag = bool(value)
-        for layer in getattr(self, "_operations", []):
-            if isinstance(layer, Layer):
-                layer.trainable = self._trainable_flag
+    def _sublayers(self):
+        """The graph's layers: the base class's ``weights``, ``trainable_weights`` and
+        ``trainable`` walk them (none yet while the constructor runs)."""
+        return [op for op in self.__dict__.get("_operations", ()) if isinstance(op, Layer)]
 
     def regularization_loss(self):
         return sum(layer.regularization_loss() for layer in self.layers)

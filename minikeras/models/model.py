@@ -117,6 +117,21 @@ class Model(Trainer, Layer):
     def _summary_connected(self):
         return False
 
+    # A Sequential or Functional model sets every layer's ``trainable`` with its own, as in Keras
+    # (a frozen BatchNormalization then runs in inference mode even in fit).
+    _trainable_propagates = False
+
+    @property
+    def trainable(self):
+        return self.__dict__.get("_trainable_flag", True)
+
+    @trainable.setter
+    def trainable(self, value):
+        Layer.trainable.fset(self, value)
+        if self._trainable_propagates:
+            for layer in self._sublayers():
+                layer.trainable = self._trainable_flag
+
     def _compile_output_names(self):
         """The output names compile matches losses and metrics to, or None for a model whose
         outputs are not known yet (Sequential and subclassed models have one)."""

@@ -102,37 +102,12 @@ class Sequential(Model):
                 return layer
         raise ValueError(f"No such layer: {name!r}. Existing layers are: {[l.name for l in self._layers]}")
 
-    @property
-    def weights(self):
-        return [v for layer in self._layers for v in layer.weights]
+    _trainable_propagates = True
 
-    @property
-    def trainable_weights(self):
-        if not self.trainable:
-            return []
-        return [v for layer in self._layers for v in layer.trainable_weights]
-
-    @property
-    def non_trainable_weights(self):
-        if not self.trainable:
-            return self.weights
-        return [v for layer in self._layers for v in layer.non_trainable_weights]
-
-    trainable_variables = trainable_weights
-    variables = weights
-
-    @property
-    def trainable(self):
-        return self._trainable_flag
-
-    @trainable.setter
-    def trainable(self, value):
-        """Setting it sets every layer's, as in Keras (a frozen BatchNormalization then runs
-        in inference mode even in fit)."""
-        # (self._trainable is the training loop's list of trainable variables)
-        self._trainable_flag = bool(value)
-        for layer in getattr(self, "_layers", []):
-            layer.trainable = self._trainable_flag
+    def _sublayers(self):
+        """The stacked layers: the base class's ``weights``, ``trainable_weights`` and
+        ``trainable`` walk them."""
+        return list(self.__dict__.get("_layers", ()))
 
     def regularization_loss(self):
         return sum(layer.regularization_loss() for layer in self._layers)
