@@ -17,7 +17,7 @@ from ..metrics.check import check_metrics
 from ..tape import Tape, Tracer, collecting_losses, value_of
 from ..variable import pack
 from .. import ops
-from .train_step import gradients_into_variables, loss_on_tape
+from .train_step import gradients_into_variables, loss_on_tape, weighted
 from . import validation as checks
 from . import compile_utils
 from .data_adapter import Several, num_rows, to_array
@@ -200,9 +200,6 @@ class Model(Trainer, Layer):
             raise ValueError(f"{method}(): no loss to compute. Provide a `loss` argument in `compile()` "
                              "(this model was compiled without one)")
 
-    # -- the steps a subclass may override (Keras 3's names and arguments) --------------------
-
-
     def _train_step(self, x, y, sample_weight):
         if self._output_specs is not None:
             return self._train_step_outputs(x, y, sample_weight)
@@ -234,10 +231,16 @@ class Model(Trainer, Layer):
         if self.optimizer.learning_rate_schedule is not None:
             _ = self.optimizer.learning_rate
         n = num_rows(x)
+        custom_loss = overrides(self, "compute_loss")
         with Tape() as tape:
-            outputs = self._flat_outputs(self._call(list(x) if isinstance(x, Several) else x, True))
+            y_pred = self._call(list(x) if isinstance(x, Several) else x, True)
+            outputs = self._flat_outputs(y_pred)
             total, values = None, []
-            for spec, yt, yp, sw in zip(self._output_specs, y, outputs, per_output(sample_weight, len(outputs))):
+            if custom_loss:  # the subclass's loss replaces the compiled ones (as in the one-output step)
+                total = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+                values = [None] * len(outputs)
+            for spec, yt, yp, sw in zip(() if custom_loss else self._output_specs, y, outputs,
+                                        per_output(sample_weight, len(outputs))):
                 if spec.loss is None:
                     values.append(None)
                     continue
@@ -246,11 +249,11 @@ class Model(Trainer, Layer):
                 if spec.weight is not None:
                     term = ops.multiply(term, spec.weight)
                 total = term if total is None else ops.add(total, term)
-            for extra in tape.losses:
+            for extra in () if custom_loss else tape.losses:
                 total = ops.add(total, extra)
         variables = self._trainable
         value = gradients_into_variables(tape, total, variables)
-        for variable in self._regularized:
+        for variable in () if custom_loss else self._regularized:
             value += variable.regularizer(variable.value)
             variable.grad += variable.regularizer.gradient(variable.value)
         outputs = [value_of(o) for o in outputs]
@@ -280,7 +283,7 @@ class Model(Trainer, Layer):
                 continue
             v = np.asarray(spec.loss(yt, yp, sw))
             values.append(v)
-            value = value + (v if spec.weight is None else v * spec.weight)
+            value = value + weighted(v, spec.weight)
         value = value + self.regularization_loss()
         for extra in added:
             value = value + np.asarray(extra)
@@ -299,16 +302,12 @@ class Model(Trainer, Layer):
             total = ops.add(total, extra)
         return total
 
-    def _weighted(self, loss_value):
-        """The loss (or its gradient) times compile's ``loss_weights``, as Keras weights it."""
-        return loss_value if self._loss_weight is None else loss_value * self._loss_weight
-
     def _test_step(self, x, y, sample_weight):
         if self._output_specs is not None:
             return self._test_step_outputs(x, y, sample_weight)
         with collecting_losses() as added:
             y_pred = self._call(x, False)
-        value = self._weighted(self.loss(y, y_pred, sample_weight)) + self.regularization_loss()
+        value = weighted(self.loss(y, y_pred, sample_weight), self._loss_weight) + self.regularization_loss()
         for extra in added:
             value = value + np.asarray(extra)
         self._loss_tracker.update_state(value, sample_weight=num_rows(x))

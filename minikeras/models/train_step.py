@@ -11,11 +11,15 @@ import numpy as np
 from ..tape import Tracer
 
 
+def weighted(value, weight):
+    """A loss value (or gradient) times its loss weight (None: unweighted)."""
+    return value if weight is None else value * weight
+
+
 def loss_on_tape(tape, loss, y, y_pred, sample_weight, weight=None):
     """The reduced loss of ``y_pred`` (times ``weight``) as a recorded scalar."""
     if type(y_pred) is not Tracer or not loss.has_gradient:
-        total = loss(y, y_pred, sample_weight)
-        return total if weight is None else total * weight
+        return weighted(loss(y, y_pred, sample_weight), weight)
     probabilities = y_pred.value
     if y_pred.preactivation is not None and loss.fuses_with(y_pred.activation):
         value, grad = loss.value_and_gradient_wrt_logits(loss.prepare(y, probabilities), probabilities,

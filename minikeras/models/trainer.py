@@ -23,7 +23,7 @@ from ..tape import loss_collector, recording
 from . import validation as checks
 from .data_adapter import (RAN_OUT_MESSAGE, Several, get_data_adapter, is_iterator_input, to_array,
                            train_validation_split, unpack_x_y_sample_weight, as_float32)
-from .train_step import loss_on_tape, regularization_on_tape
+from .train_step import loss_on_tape, regularization_on_tape, weighted
 
 _check_positive_int = checks.check_positive_int
 
@@ -62,11 +62,11 @@ class Trainer:
                                         per_output(sample_weight, len(self._output_specs))):
                 if spec.loss is not None:
                     term = loss_on_tape(tape, spec.loss, yt, yp, sw, spec.weight) if tape else \
-                        self._eager_weighted(spec.loss(yt, yp, sw), spec.weight)
+                        weighted(spec.loss(yt, yp, sw), spec.weight)
                     total = term if total is None else ops.add(total, term)
         elif self.loss is not None:
             total = loss_on_tape(tape, self.loss, y, y_pred, sample_weight, self._loss_weight) if tape else \
-                self._eager_weighted(self.loss(y, y_pred, sample_weight), self._loss_weight)
+                weighted(self.loss(y, y_pred, sample_weight), self._loss_weight)
         else:
             total = np.float32(0)
         collected = loss_collector()
@@ -74,10 +74,6 @@ class Trainer:
             total = ops.add(total, extra)
         return ops.add(total, regularization_on_tape(tape, self.trainable_weights) if tape else
                        np.float32(self.regularization_loss()))
-
-    @staticmethod
-    def _eager_weighted(value, weight):
-        return value if weight is None else value * weight
 
     def _run_train_step(self, x, y, sample_weight):
         if self._custom_steps[0]:

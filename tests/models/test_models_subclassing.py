@@ -183,3 +183,18 @@ def test_loss_functions_on_a_recorded_prediction_are_differentiated_by_their_own
     numeric = numerical_gradient(lambda q: np.sum(fn(labels, q.astype(np.float32)) * weights), p, h=1e-2,
                                  richardson=True)
     assert_gradients_close(analytic, numeric, 2e-3, 1e-4, name)
+
+
+def test_compute_loss_override_is_used_by_a_model_with_several_outputs():
+    class TwoHeads(keras.Model):
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+            return ops.mean(ops.square(y_pred[0] - y[0])) + ops.mean(ops.square(y_pred[1] - y[1]))
+
+    inputs = keras.Input((5,))
+    model = TwoHeads(inputs, [layers.Dense(1, name="a")(inputs), layers.Dense(2, name="b")(inputs)])
+    model.compile(optimizer="sgd", loss=["mae", "mae"])  # replaced by compute_loss
+    ya, yb = X[:, :1], X[:, 1:3]
+    expected = float(np.mean((model.predict(X, verbose=0)[0] - ya) ** 2) +
+                     np.mean((model.predict(X, verbose=0)[1] - yb) ** 2))
+    logs = model.train_on_batch(X, [ya, yb], return_dict=True)
+    assert logs["loss"] == pytest.approx(expected, rel=1e-5)
