@@ -194,7 +194,7 @@ class Tape:
     output that received none) and routing what it returns to its inputs. Built-in layers
     write their weights' gradients into ``variable.grad`` themselves (a layer called twice
     adds the second call's to the first's); gradients reaching variables through ops are
-    kept in ``variable_grads``.
+    in what ``backward`` returns, by the variable's ``id``.
     """
 
     def __init__(self):
@@ -202,7 +202,6 @@ class Tape:
         self.losses = []          # add_loss / activity penalties recorded during this tape
         self.watched = {}         # id -> Variable used by an op while recording
         self.replay = Replay()    # what layers' vjps note during backward (no reference back here)
-        self.variable_grads = {}
         self.arrays = {}          # id -> array watched by GradientTape.watch
         self.aliases = {}         # id of the Tracer watch() returned -> id of the watched array
         self._previous = None
@@ -238,8 +237,8 @@ class Tape:
         return from_ops
 
     def backward(self, target, seed=None):
-        """Replay from ``target`` (a Tracer); returns the gradients of values that were not
-        produced on the tape (watched inputs and variables), by ``id``."""
+        """Replay from ``target`` (a Tracer); returns the gradients found, by ``id`` of the value
+        (watched inputs and variables among them)."""
         self.replay.__init__()
         grads = {id(target): np.ones_like(target.value) if seed is None else seed}
         for outputs, inputs, vjp in reversed(self.entries):
@@ -269,7 +268,6 @@ class Tape:
         for traced, original in self.aliases.items():
             if traced in grads:
                 grads[original] = grads[traced] if original not in grads else grads[original] + grads[traced]
-        self.variable_grads = {key: grads[key] for key in self.watched if key in grads}
         return grads
 
 

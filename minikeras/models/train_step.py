@@ -46,8 +46,7 @@ def gradients_into_variables(tape, total, variables):
         for variable in variables:
             variable.grad_buffer()[...] = 0
         return np.asarray(total)[()]
-    tape.backward(total)
-    from_ops, written = tape.variable_grads, tape.replay.written
+    from_ops, written = tape.backward(total), tape.replay.written
     for variable in variables:
         key = id(variable)
         grad = from_ops.get(key)
