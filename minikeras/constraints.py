@@ -8,6 +8,7 @@ over ``axis`` (0: each column of a Dense kernel, the weights into one unit), and
 import numpy as np
 
 from .registry import Registry
+from .utils import checks
 
 _registry = Registry("constraint")
 _EPSILON = np.float32(1e-7)
@@ -32,10 +33,7 @@ def _norms(w, axis):
 
 
 def _number(name, value, minimum=0.0):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(value) or value < minimum:
-        raise ValueError(f"Constraint argument {name} must be a number >= {minimum:g}, got {value!r}")
-    return value
+    return checks.number(value, f"Constraint argument {name}", minimum=minimum)
 
 
 class MaxNorm(Constraint):

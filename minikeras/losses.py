@@ -527,12 +527,15 @@ class Loss:
     def elementwise_gradient(self, y_true, y_pred):
         raise NotImplementedError(f"Loss {self.name!r} has no gradient, so it cannot be used to train")
 
-    @property
-    def has_gradient(self):
-        """Whether training can differentiate this loss (a subclass defines one of the gradients)."""
-        cls = type(self)
-        return any(getattr(cls, name) is not getattr(Loss, name)
-                   for name in ("elementwise_gradient", "gradient", "value_and_gradient"))
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Whether training can differentiate this loss (the class defines one of the gradients);
+        # a class attribute, since the training step asks every batch.
+        if not isinstance(getattr(cls, "has_gradient", None), property):  # (a wrapper decides per instance)
+            cls.has_gradient = any(getattr(cls, name) is not getattr(Loss, name)
+                                   for name in ("elementwise_gradient", "gradient", "value_and_gradient"))
+
+    has_gradient = False
 
     def prepare(self, y_true, y_pred):
         """Cast and check the labels once (the training loop calls this per batch)."""

@@ -2,6 +2,7 @@
 import numpy as np
 
 from .registry import Registry
+from .utils import checks
 
 _registry = Registry("regularizer")
 
@@ -24,9 +25,7 @@ class Regularizer:
 
 
 def _check(name, value):
-    if not isinstance(value, (int, float, np.floating)) or value < 0 or not np.isfinite(value):
-        raise ValueError(f"Regularizer argument {name} must be a non-negative number, got {value!r}")
-    return float(value)
+    return float(checks.number(value, f"Regularizer argument {name}", minimum=0))
 
 
 class L1L2(Regularizer):

@@ -207,7 +207,7 @@ class Tape:
         self._previous = None
 
     def __enter__(self):
-        self._previous = recording(), loss_collector()
+        self._previous = getattr(_local, "tape", None), getattr(_local, "losses", None)
         _local.tape = self
         _local.losses = self.losses
         return self
@@ -239,31 +239,45 @@ class Tape:
     def backward(self, target, seed=None):
         """Replay from ``target`` (a Tracer); returns the gradients found, by ``id`` of the value
         (watched inputs and variables among them)."""
-        self.replay.__init__()
-        grads = {id(target): np.ones_like(target.value) if seed is None else seed}
+        self.replay.layers_done.clear()
+        self.replay.written.clear()
+        if seed is None:
+            value = np.asarray(target.value)
+            seed = np.empty(value.shape, value.dtype)
+            seed.fill(1)
+        grads = {id(target): seed}
+        pop, get = grads.pop, grads.get
         for outputs, inputs, vjp in reversed(self.entries):
             if len(outputs) == 1:
-                g = grads.pop(id(outputs[0]), None)
+                g = pop(id(outputs[0]), None)
                 if g is None:
                     continue
                 in_grads = vjp(g)
             else:
-                gs = [grads.pop(id(o), None) for o in outputs]
-                if all(g is None for g in gs):
+                gs, reached = [], False
+                for o in outputs:
+                    g = pop(id(o), None)
+                    gs.append(g)
+                    reached = reached or g is not None
+                if not reached:
                     continue
                 in_grads = vjp(*gs)
-            seen = None
+            if len(inputs) == 1:  # most entries: one input, nothing to share
+                node, g = inputs[0], in_grads[0]
+                if node is not None and g is not None:
+                    key = id(node)
+                    previous = get(key)
+                    grads[key] = g if previous is None else previous + g
+                continue
+            seen = set()
             for node, g in zip(inputs, in_grads):
                 if node is None or g is None:
                     continue
-                if len(inputs) > 1:
-                    # the same array handed to two inputs: each consumer gets its own
-                    seen = seen or set()
-                    if id(g) in seen:
-                        g = g.copy()
-                    seen.add(id(g))
+                if id(g) in seen:  # the same array handed to two inputs: each consumer gets its own
+                    g = g.copy()
+                seen.add(id(g))
                 key = id(node)
-                previous = grads.get(key)
+                previous = get(key)
                 grads[key] = g if previous is None else previous + g
         for traced, original in self.aliases.items():
             if traced in grads:

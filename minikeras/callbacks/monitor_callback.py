@@ -3,6 +3,7 @@ import warnings
 
 import numpy as np
 
+from ..utils import checks
 from .callback import Callback
 
 _MODES = ("auto", "min", "max")
@@ -31,10 +32,7 @@ def check_number(owner, argument, value, allow_none=False):
     Run in the constructors: a string such as ``patience="2"`` otherwise fails in a comparison
     at the end of some epoch, after training has already changed the weights.
     """
-    if value is None and allow_none:
-        return
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{owner} {argument} must be a number{' or None' if allow_none else ''}, got {value!r}")
+    checks.number(value, f"{owner} {argument}", allow_none=allow_none)
 
 
 class MonitorCallback(Callback):

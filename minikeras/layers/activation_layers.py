@@ -84,8 +84,7 @@ class ELU(_ElementwiseActivation):
 
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
-            raise ValueError(f"ELU alpha must be a number, got {alpha!r}")
+        checks.number(alpha, "ELU alpha")
         self.alpha = alpha
         self._cache = None
 

@@ -7,7 +7,7 @@ import numpy as np
 from .. import activations, constraints, initializers, regularizers
 from .. import tape as tape_module
 from ..keras_tensor import KerasTensor, Node, any_symbolic, flatten, map_structure, probe, symbolic_outputs
-from ..tape import Tracer, recording
+from ..tape import Tracer, _local, recording
 from ..utils import checks
 from ..utils.errors import unexpected_keyword
 from ..utils.naming import first_free_name, to_snake_case, unique_name
@@ -103,6 +103,9 @@ class Layer:
             def call_without_training(self, x, training=False):
                 return call(self, x)
             cls.call = call_without_training
+        cls._hand_written_backward = cls.backward is not Layer.backward
+
+    _hand_written_backward = False  # whether the class has its own backward (set per subclass)
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
                  batch_input_shape=None, batch_size=None, activity_regularizer=None, **kwargs):
@@ -375,45 +378,44 @@ class Layer:
 
     def _call(self, inputs, training=None, *args, **kwargs):
         """``call`` without the conversions of ``__call__`` (what models run per layer)."""
-        state = tape_module._local
+        state = _local
         outer = getattr(state, "training", False)
         if training is None:
             training = outer
         state.training = training
         try:
-            tape = recording()
-            if tape is None:
-                outputs = self.call(inputs, training=training, *args, **kwargs)
-            elif self._hand_written_backward:
+            tape = getattr(state, "tape", None)
+            if tape is not None and self._hand_written_backward:
                 outputs = self._record_fused(tape, inputs, training)
-            else:
-                outputs = self.call(inputs, training=training, *args, **kwargs)  # ops record themselves
+            else:  # not recording, or custom code whose ops record themselves
+                outputs = self.call(inputs, training=training, *args, **kwargs)
         finally:
             state.training = outer
         if self.activity_regularizer is not None:
             _add_activity_penalty(self, outputs)
         return outputs
 
-    @property
-    def _hand_written_backward(self):
-        return type(self).backward is not Layer.backward
-
     def _record_fused(self, tape, inputs, training):
         """Run ``call`` on the arrays and record one tape entry whose vjp is ``backward``."""
         several = isinstance(inputs, (list, tuple))
-        given = list(inputs) if several else [inputs]
-        nodes = [x if type(x) is Tracer else None for x in given]
-        values = [x.value if type(x) is Tracer else x for x in given]
-        needs_input_grad = any(node is not None for node in nodes)
+        if several:
+            nodes = [x if type(x) is Tracer else None for x in inputs]
+            values = [x.value if type(x) is Tracer else x for x in inputs]
+            needs_input_grad = any(node is not None for node in nodes)
+        elif type(inputs) is Tracer:
+            nodes, values, needs_input_grad = (inputs,), inputs.value, True
+        else:
+            nodes, values, needs_input_grad = (None,), inputs, False
         self.input_grad_needed = needs_input_grad
-        state = tape_module._local
+        state = _local
         state.tape, state.keep = None, True  # inside a hand-written layer nothing records (its backward covers it)
         try:
-            y = self.call(values if several else values[0], training=training)
+            y = self.call(values, training=training)
         finally:
             state.tape, state.keep = tape, False
-        saved = tuple(getattr(self, name, None) for name in self._per_call)
-        for name in self._per_call:  # the call's state now lives in its tape entry only
+        per_call, saved = self._per_call, []
+        for name in per_call:  # the call's state now lives in its tape entry only
+            saved.append(getattr(self, name, None))
             setattr(self, name, None)
         out = Tracer(y)
         outputs = (out,)
@@ -424,30 +426,33 @@ class Layer:
         layer, replay = self, tape.replay  # (not the tape itself: that would be a reference cycle)
 
         def vjp(grad, grad_logits=None):
-            for name, value in zip(layer._per_call, saved):
+            for name, value in zip(per_call, saved):
                 setattr(layer, name, value)
             layer.input_grad_needed = needs_input_grad
-            weights = [v for v in layer._variables if v.trainable] if layer.trainable else ()
-            stash = None
-            if layer in replay.layers_done:  # called again: add this call's weight gradients
-                stash = [(v, v.grad.copy()) for v in weights if v.grad is not None]
+            trainable = layer.trainable
+            again = layer in replay.layers_done
+            if again and trainable:  # called again: add this call's weight gradients to the earlier ones'
+                stash = [(v, v.grad.copy()) for v in layer._variables if v.trainable and v.grad is not None]
             if grad_logits is None:
                 dx = layer.backward(grad)
             elif grad is None:
                 dx = layer.backward_preactivation(grad_logits)
             else:
                 dx = layer.backward_preactivation(layer.activation_gradient(grad) + grad_logits)
-            for name in layer._per_call:
+            for name in per_call:
                 setattr(layer, name, None)
-            if stash:
-                for variable, previous in stash:
+            if again:
+                for variable, previous in stash if trainable else ():
                     variable.grad += previous
-            replay.layers_done.add(layer)
-            for variable in weights:
-                replay.written[id(variable)] = variable
+            else:
+                replay.layers_done.add(layer)
+                written = replay.written
+                for variable in layer._variables if trainable else ():
+                    if variable.trainable:
+                        written[id(variable)] = variable
             return dx if several else (dx,)
 
-        tape.record(outputs, nodes, vjp)
+        tape.entries.append((outputs, nodes, vjp))
         return out
 
     def activation_gradient(self, grad):

@@ -15,6 +15,7 @@ import numpy as np
 from .. import backend
 from ..keras_tensor import any_symbolic
 from ..tape import Tracer, keeping_state
+from ..utils import checks
 from .layer import Layer
 
 
@@ -273,9 +274,7 @@ class Concatenate(Merge):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-            raise ValueError(f"Concatenate axis must be an integer, got axis={axis!r}")
-        self.axis = int(axis)
+        self.axis = checks.integer(axis, "Concatenate axis")
 
     def _mismatch(self, input_shape):
         return _merge_error(self, "A `Concatenate` layer requires inputs with matching shapes except "

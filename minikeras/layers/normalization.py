@@ -340,8 +340,7 @@ class RMSNormalization(Layer):
 
     def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or epsilon < 0:
-            raise ValueError(f"RMSNormalization epsilon must be a non-negative number, got {epsilon!r}")
+        checks.number(epsilon, "RMSNormalization epsilon", minimum=0)
         self.axis, self.epsilon = axis, epsilon
         self.scale = None
         self._cache = None

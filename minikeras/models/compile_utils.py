@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import losses as losses_module
 from .. import metrics as metrics_module
+from ..utils import checks
 
 
 class OutputSpec:
@@ -62,9 +63,7 @@ def _weights(names, loss_weights, loss):
 
 
 def _weight(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value):
-        raise ValueError(f"loss_weights for output {name!r} must be a finite number, got {value!r}")
-    return np.float32(value)
+    return np.float32(checks.number(value, f"loss_weights for output {name!r}"))
 
 
 def _metrics(names, metrics, argument):

@@ -219,7 +219,7 @@ class Model(Trainer, Layer):
         for variable in () if custom_loss else self._regularized:
             value += variable.regularizer(variable.value)
             variable.grad += variable.regularizer.gradient(variable.value)
-        y_pred = value_of(y_pred)
+        y_pred = y_pred.value if type(y_pred) is Tracer else value_of(y_pred)
         with self._interrupt_guard:  # Ctrl-C waits until every weight and slot of this step is written
             self.optimizer.apply([v.grad for v in variables], variables)
             self._loss_tracker.update_state(value, sample_weight=num_rows(x))

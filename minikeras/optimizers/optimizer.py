@@ -1,11 +1,14 @@
 """The Optimizer base: slots per weight, clipping, weight decay, schedules, in-place updates."""
+import operator
 import os
 import warnings
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from itertools import repeat
 
 import numpy as np
 
+from ..utils import checks
 from ..utils.errors import unexpected_keyword
 from . import blas_threads, schedules
 
@@ -141,8 +144,7 @@ class Optimizer:
             raise ValueError(f"Only one of clipnorm, clipvalue and global_clipnorm can be set, got {given}")
         for argument, value in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
                                 ("global_clipnorm", global_clipnorm), ("weight_decay", weight_decay)):
-            if value is not None and (not isinstance(value, (int, float)) or value < 0):
-                raise ValueError(f"{type(self).__name__} {argument} must be a non-negative number, got {value!r}")
+            checks.number(value, f"{type(self).__name__} {argument}", minimum=0, allow_none=True)
         if name is not None and (not isinstance(name, str) or "/" in name):
             raise ValueError(f"{type(self).__name__} name must be a string without '/', got {name!r}")
         from ..utils.naming import to_snake_case
@@ -284,7 +286,7 @@ class Optimizer:
         grads = list(grads)
         if len(grads) != len(variables):
             raise ValueError(f"apply got {len(grads)} gradients for {len(variables)} variables")
-        if any(g is None for g in grads):
+        if any(map(operator.is_, grads, repeat(None))):
             grads, variables = _drop_missing_gradients(grads, variables)
         lr = self._learning_rate
         if isinstance(lr, schedules.LearningRateSchedule):
