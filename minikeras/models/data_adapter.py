@@ -18,6 +18,7 @@ one batch at a time, never copied whole); Python generators and iterators yieldi
 ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` (:class:`GeneratorAdapter`);
 ``keras.utils.PyDataset`` subclasses (:class:`PyDatasetAdapter`).
 """
+import functools
 import math
 import types
 import warnings
@@ -29,6 +30,7 @@ import numpy as np
 from ..utils.numerical import numeric_array
 from ..utils.py_dataset import PyDataset
 from ..utils.random import global_generator
+from .class_weight import class_weights_to_sample_weights
 from .prefetch import read_ahead
 from ..utils import checks
 
@@ -542,3 +544,94 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, steps=None,
 
 
 ArrayBatches = ArrayAdapter  # the name the first training loop used
+
+
+# -- the data of one fit / evaluate / predict call ------------------------------------------------
+# The trainer hands the user's arguments here once and gets adapters back; it sees only
+# batches. The model supplies its checks: ``_check_data`` (arrays, whole, before anything
+# changes), ``_checked_batch`` (each batch read from Python code), ``check_input_shape`` and
+# ``_check_targets``.
+
+def fit_batches(model, x, y=None, sample_weight=None, batch_size=None, steps=None, shuffle=True,
+                class_weight=None, validation_split=0.0, validation_data=None, validation_batch_size=None,
+                validation_steps=None, need_y=True):
+    """``(training, validation)`` adapters for ``Model.fit`` (``validation`` None without validation data).
+
+    Arrays are converted and checked against the model once, then ``validation_split``
+    holds out their last rows (before any shuffling, as Keras does; ignored when
+    ``validation_data`` is given), then ``class_weight`` becomes the training part's
+    sample weights, then the adapters batch them.
+    """
+    if class_weight is not None and sample_weight is not None:
+        raise ValueError("You cannot pass class_weight and sample_weight at the same time: multiply the "
+                         "class weights into sample_weight instead")
+    checked = False
+    if validation_data is not None:
+        validation_split = 0.0  # Keras: validation_data overrides validation_split
+    if validation_split:
+        if not is_iterator_input(x):
+            x, y, sample_weight = model._check_data(x, y, sample_weight, need_y)
+            checked = True
+        (x, y, sample_weight), validation_data = train_validation_split(x, y, sample_weight, validation_split)
+    training = _model_batches(model, x, y, sample_weight, batch_size, steps, shuffle=shuffle,
+                              class_weight=class_weight, need_y=need_y, checked=checked)
+    validation = None
+    if validation_data is not None:
+        val_x, val_y, val_sw = unpack_validation_data(validation_data)
+        validation = _model_batches(model, val_x, val_y, val_sw, validation_batch_size or batch_size,
+                                    validation_steps, checked=checked, prefix="validation_data ")
+        validation.restart_each_epoch = True  # Keras: validation_steps restart at the start every epoch
+    return training, validation
+
+
+def evaluation_batches(model, x, y=None, sample_weight=None, batch_size=None, steps=None, need_y=True):
+    """The adapter for ``Model.evaluate``: the data checked against the model, in order."""
+    return _model_batches(model, x, y, sample_weight, batch_size, steps, need_y=need_y)
+
+
+def prediction_batches(model, x, batch_size=None, steps=None):
+    """The adapter for ``Model.predict``: inputs only, checked against the model, in order."""
+    if is_iterator_input(x):
+        return _model_batches(model, x, None, None, batch_size, steps, need_y=False)
+    return get_data_adapter(model._predict_inputs(x), batch_size=batch_size, steps=steps)
+
+
+def _model_batches(model, x, y, sample_weight, batch_size, steps, shuffle=False, class_weight=None,
+                   need_y=True, checked=False, prefix=""):
+    """The adapter for any input kind, its data checked against the model (which may not be built).
+
+    Arrays are checked whole (``model._check_data``) unless ``checked``; data read from Python
+    code (generators, PyDatasets) are checked batch by batch (``model._checked_batch``), the
+    first one here.
+    """
+    if not is_iterator_input(x):
+        if not checked:
+            x, y, sample_weight = model._check_data(x, y, sample_weight, need_y, prefix)
+        if class_weight is not None:
+            sample_weight = class_weights_to_sample_weights(class_weight, y)
+        return get_data_adapter(x, y, sample_weight, batch_size=batch_size, steps=steps, shuffle=shuffle)
+    weigh = None if class_weight is None else functools.partial(class_weights_to_sample_weights, class_weight)
+    adapter = get_data_adapter(x, y, sample_weight, steps=steps, shuffle=shuffle, class_weight=weigh)
+    adapter.batch_hook = functools.partial(model._checked_batch, prefix)
+    xb, yb, swb = adapter.peek()
+    if isinstance(xb, Several):  # several inputs: each was checked by the model's batch hook
+        return adapter
+    model.check_input_shape(tuple(xb.shape), prefix + "x")
+    if need_y and yb is None:
+        raise ValueError(f"{prefix}x gave batches without targets: training and evaluation need batches "
+                         "(x, y) or (x, y, sample_weight), got (x,)")
+    if yb is not None and model.loss is not None:
+        model._check_targets(yb, tuple(xb.shape), prefix, swb)
+    return adapter
+
+
+def unpack_validation_data(validation_data):
+    """``(x, y, sample_weight)`` from ``validation_data``: a tuple of arrays, or a generator/PyDataset."""
+    if is_iterator_input(validation_data):
+        return validation_data, None, None
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+        raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight), "
+                         "or a generator or PyDataset, "
+                         f"got {type(validation_data).__name__}"
+                         + (f" of length {len(validation_data)}" if isinstance(validation_data, (tuple, list)) else ""))
+    return tuple(validation_data) + ((None,) if len(validation_data) == 2 else ())

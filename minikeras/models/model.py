@@ -207,13 +207,15 @@ class Model(Trainer, Layer):
             # A schedule's rate is checked before the forward pass moves BatchNormalization's
             # statistics or dropout's random stream, so a bad rate changes nothing.
             _ = self.optimizer.learning_rate
-        custom_loss = overrides(self, "compute_loss")
+        custom_loss = self._custom_loss
         with Tape() as tape:
             y_pred = self._call(x, True)
             if custom_loss:
                 total = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
-            else:
-                total = self._loss_on_tape(tape, y, y_pred, sample_weight)
+            else:  # the compiled loss, then the losses layers added (add_loss, activity penalties)
+                total = loss_on_tape(tape, self.loss, y, y_pred, sample_weight, self._loss_weight)
+                for extra in tape.losses:
+                    total = ops.add(total, extra)
         variables = self._trainable
         value = gradients_into_variables(tape, total, variables)
         for variable in () if custom_loss else self._regularized:
@@ -222,7 +224,7 @@ class Model(Trainer, Layer):
         y_pred = y_pred.value if type(y_pred) is Tracer else value_of(y_pred)
         with self._interrupt_guard:  # Ctrl-C waits until every weight and slot of this step is written
             self.optimizer.apply([v.grad for v in variables], variables)
-            self._loss_tracker.update_state(value, sample_weight=num_rows(x))
+            self._loss_tracker.update_state(value, sample_weight=len(x[0]) if type(x) is Several else len(x))
             self._update_metrics(y, y_pred, sample_weight)
         return y_pred
 
@@ -231,7 +233,7 @@ class Model(Trainer, Layer):
         if self.optimizer.learning_rate_schedule is not None:
             _ = self.optimizer.learning_rate
         n = num_rows(x)
-        custom_loss = overrides(self, "compute_loss")
+        custom_loss = self._custom_loss
         with Tape() as tape:
             y_pred = self._call(list(x) if isinstance(x, Several) else x, True)
             outputs = self._flat_outputs(y_pred)
@@ -295,13 +297,6 @@ class Model(Trainer, Layer):
             return [outputs[name] for name in self.output_names]
         return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
 
-    def _loss_on_tape(self, tape, y, y_pred, sample_weight):
-        """The weighted loss of ``y_pred`` plus the losses layers added, recorded on ``tape``."""
-        total = loss_on_tape(tape, self.loss, y, y_pred, sample_weight, self._loss_weight)
-        for extra in tape.losses:
-            total = ops.add(total, extra)
-        return total
-
     def _test_step(self, x, y, sample_weight):
         if self._output_specs is not None:
             return self._test_step_outputs(x, y, sample_weight)
@@ -320,6 +315,8 @@ class Model(Trainer, Layer):
             metric.update_state(y, y_pred, sample_weight)
 
     def _prepare_training(self):
+        """What the training steps read per batch, worked out once per fit or train_on_batch."""
+        self._custom_loss = overrides(self, "compute_loss")
         self._trainable = self.trainable_weights
         self._regularized = [v for v in self._trainable if v.regularizer is not None]
         if self._trainable:

@@ -21,8 +21,9 @@ from ..callbacks.progbar_logger import summary_line
 from ..keras_tensor import flatten
 from ..tape import loss_collector, recording
 from . import validation as checks
-from .data_adapter import (RAN_OUT_MESSAGE, Several, get_data_adapter, is_iterator_input, to_array,
-                           train_validation_split, unpack_x_y_sample_weight, as_float32)
+from .class_weight import class_weights_to_sample_weights
+from .data_adapter import (RAN_OUT_MESSAGE, Several, as_float32, evaluation_batches, fit_batches, prediction_batches,
+                           to_array, unpack_x_y_sample_weight)
 from .train_step import loss_on_tape, regularization_on_tape, weighted
 
 _check_positive_int = checks.check_positive_int
@@ -142,27 +143,14 @@ class Trainer:
         checks.check_non_negative_int(initial_epoch, "initial_epoch")
         checks.check_validation_split(validation_split)
         callbacks = flatten_callbacks(callbacks)
-        if validation_data is not None:
-            validation_split = 0.0  # Keras: validation_data overrides validation_split
         if shuffle not in (True, False, "batch"):
             raise ValueError(f"shuffle must be True, False or 'batch', got {shuffle!r}")
-        if class_weight is not None and sample_weight is not None:
-            raise ValueError("You cannot pass class_weight and sample_weight at the same time: multiply the "
-                             "class weights into sample_weight instead")
         _check_positive_int(batch_size, "batch_size")
-        if validation_split:
-            if not is_iterator_input(x):
-                x, y, sample_weight = self._check_data(x, y, sample_weight, need_y=not self._custom_steps[0])
-            (x, y, sample_weight), validation_data = train_validation_split(x, y, sample_weight, validation_split)
-        batches = self._adapter(x, y, sample_weight, batch_size, steps_per_epoch, shuffle=shuffle,
-                                need_y=not self._custom_steps[0],
-                                class_weight=class_weight, checked=bool(validation_split))
-        validation = None
-        if validation_data is not None:
-            val_x, val_y, val_sw = _unpack_validation(validation_data)
-            validation = self._adapter(val_x, val_y, val_sw, validation_batch_size or batch_size, validation_steps,
-                                       checked=bool(validation_split), prefix="validation_data ")
-            validation.restart_each_epoch = True  # Keras: validation_steps restart at the start every epoch
+        batches, validation = fit_batches(
+            self, x, y, sample_weight, batch_size=batch_size, steps=steps_per_epoch, shuffle=shuffle,
+            class_weight=class_weight, validation_split=validation_split, validation_data=validation_data,
+            validation_batch_size=validation_batch_size, validation_steps=validation_steps,
+            need_y=not self._custom_steps[0])
         if self.loss is not None and not self.loss.has_gradient:
             first_x, first_y, _ = batches.peek()
             self._check_differentiable_loss(first_y, _shape_of(first_x))
@@ -225,33 +213,6 @@ class Trainer:
         self.history = history
         return CallbackList(callbacks, model=self, verbose=verbose, epochs=epochs, steps=steps)
 
-    def _adapter(self, x, y, sample_weight, batch_size, steps, shuffle=False, class_weight=None, need_y=True,
-                 checked=False, prefix=""):
-        """The data adapter for any input kind, its data checked against the model (not built yet).
-
-        Arrays are checked whole (``_check_data``); data read from Python code (generators,
-        PyDatasets) are checked on their first batch.
-        """
-        if not is_iterator_input(x):
-            if not checked:
-                x, y, sample_weight = self._check_data(x, y, sample_weight, need_y, prefix)
-            if class_weight is not None:
-                sample_weight = _apply_class_weight(class_weight, y)
-            return get_data_adapter(x, y, sample_weight, batch_size=batch_size, steps=steps, shuffle=shuffle)
-        weigh = None if class_weight is None else (lambda labels: _apply_class_weight(class_weight, labels))
-        adapter = get_data_adapter(x, y, sample_weight, steps=steps, shuffle=shuffle, class_weight=weigh)
-        adapter.batch_hook = functools.partial(self._checked_batch, prefix)
-        xb, yb, swb = adapter.peek()
-        if isinstance(xb, Several):  # several inputs: each was checked by the model's batch hook
-            return adapter
-        self.check_input_shape(tuple(xb.shape), prefix + "x")
-        if need_y and yb is None:
-            raise ValueError(f"{prefix}x gave batches without targets: training and evaluation need batches "
-                             "(x, y) or (x, y, sample_weight), got (x,)")
-        if yb is not None and self.loss is not None:
-            self._check_targets(yb, tuple(xb.shape), prefix, swb)
-        return adapter
-
     def _checked_batch(self, prefix, batch):
         """A batch read from Python code, x's rank adjusted, its shape checked against the
         model's input and its targets checked by the loss.
@@ -305,7 +266,7 @@ class Trainer:
         callbacks = flatten_callbacks(callbacks)
         _check_positive_int(batch_size, "batch_size")
         _check_positive_int(steps, "steps")
-        adapter = self._adapter(x, y, sample_weight, batch_size, steps, need_y=not self._custom_steps[1])
+        adapter = evaluation_batches(self, x, y, sample_weight, batch_size, steps, need_y=not self._custom_steps[1])
         self._ensure_built(adapter.peek()[0])
         callback_list = CallbackList(callbacks, model=self)
         callback_list.on_test_begin()
@@ -329,10 +290,7 @@ class Trainer:
         _check_positive_int(steps, "steps")
         verbose = _resolve_verbose(verbose)
         callbacks = flatten_callbacks(callbacks)
-        if is_iterator_input(x):
-            adapter = self._adapter(x, None, None, batch_size, steps, need_y=False)
-        else:
-            adapter = get_data_adapter(self._predict_inputs(x), batch_size=batch_size, steps=steps)
+        adapter = prediction_batches(self, x, batch_size, steps)
         self._ensure_built(adapter.peek()[0])
         rows = getattr(adapter, "output_rows", None)  # known for arrays: one preallocated output
         callback_list = CallbackList(callbacks, model=self)
@@ -386,7 +344,7 @@ class Trainer:
         x, y, sample_weight = self._check_data(x, y, sample_weight, need_y=not self._custom_steps[0])
         self._check_differentiable_loss(y, _shape_of(x))
         if class_weight is not None:
-            sample_weight = _apply_class_weight(class_weight, y)
+            sample_weight = class_weights_to_sample_weights(class_weight, y)
         self._ensure_built(x)
         self._prepare_training()
         self.reset_metrics()
@@ -534,68 +492,6 @@ def _result(logs, return_dict):
         return _sorted(logs)
     values = list(logs.values())
     return values[0] if len(values) == 1 else values
-
-
-def _apply_class_weight(class_weight, y):
-    """Per-sample weights from ``{class: weight}`` (Keras: ``class_weight_to_sample_weights``).
-
-    Labels are integers, or one-hot rows (their argmax), or a column of one; float labels
-    are rounded (so binary 0./1. targets work). Classes missing from the dict weigh 1, and
-    keys for classes that never occur are accepted (as in Keras).
-    """
-    if not hasattr(class_weight, "items") or not hasattr(class_weight, "get"):
-        raise ValueError(f"class_weight must be a dict mapping class indices to weights, got {class_weight!r} "
-                         f"of type {type(class_weight).__name__}")
-    table = {}
-    for key, weight in class_weight.items():
-        index = _class_index(key)
-        if index is None:
-            raise ValueError(f"class_weight keys must be integer class indices, got the key {key!r} of type "
-                             f"{type(key).__name__}")
-        if index in table:
-            raise ValueError(f"class_weight has two keys for class {index}: {key!r} and another equal to it")
-        try:
-            table[index] = float(weight)
-        except (TypeError, ValueError):
-            raise ValueError(f"class_weight must map integer class indices to numbers, got the item "
-                             f"{key!r}: {weight!r}") from None
-    y = np.asarray(y)
-    if y.ndim > 1:
-        y = np.argmax(y, axis=-1) if y.shape[-1] != 1 else y.reshape(y.shape[:-1])
-    labels = np.round(y).astype(np.int64).reshape(len(y))
-    classes, position = np.unique(labels, return_inverse=True)
-    weights = np.array([table.get(int(c), 1.0) for c in classes], dtype=np.float32)
-    return weights[position.reshape(-1)]
-
-
-def _class_index(key):
-    """``key`` as a class index, or None when it is not an integer.
-
-    Integers (not bools), whole floats such as ``1.0`` (Keras's dict lookup matches them)
-    and strings of digits such as ``"1"`` (Keras after 3.15 converts them with ``int``) are
-    indices; ``1.5`` is not (Keras would silently use class 1 or ignore the key).
-    """
-    if isinstance(key, (bool, np.bool_)):
-        return None
-    if isinstance(key, (int, np.integer)):
-        return int(key)
-    if isinstance(key, (float, np.floating)) and float(key).is_integer():
-        return int(key)
-    if isinstance(key, str) and key.strip().lstrip("+-").isdigit():
-        return int(key)
-    return None
-
-
-def _unpack_validation(validation_data):
-    """``(x, y, sample_weight)`` from ``validation_data``: a tuple of arrays, or a generator/PyDataset."""
-    if is_iterator_input(validation_data):
-        return validation_data, None, None
-    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-        raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight), "
-                         "or a generator or PyDataset, "
-                         f"got {type(validation_data).__name__}"
-                         + (f" of length {len(validation_data)}" if isinstance(validation_data, (tuple, list)) else ""))
-    return tuple(validation_data) + ((None,) if len(validation_data) == 2 else ())
 
 
 def _out_of_data(batches, epoch, epochs):
