@@ -3,11 +3,20 @@ custom keras.ops Dense, epochs alternating between worker processes in one run.
 
     python3 benchmarks/bench_graph.py                       # old code = commit 6085fd2
     python3 benchmarks/bench_graph.py --old-commit <sha> --rows 30000 --epochs 7
+    python3 benchmarks/bench_graph.py --instructions        # CPU instructions per step (valgrind)
 
 Each runner is its own process (so each imports its own minikeras), trained one epoch at a
 time in turn: old, new, old, new, ... so that a slow phase of the machine hits all of them.
 It prints each runner's median and best epoch and the ratios to the old Sequential. This is
 a script, not a test: nothing here asserts a time.
+
+``--instructions`` counts instead of timing: each runner's fit runs under valgrind's
+callgrind (one BLAS thread) for ``S`` and ``2 S`` steps, and the difference over ``S`` is the
+CPU instructions of one training step (data batching, callbacks, forward, tape, backward and
+optimizer included; start-up and the first fit cancel out). The count is the same whatever
+else the machine is doing, so it can show a difference of a few percent that the
+wall-clock epochs on a shared machine cannot. It is a proxy for time: BLAS code retires more
+instructions per cycle than the interpreter, so Python overhead weighs more in time than here.
 """
 import argparse
 import json
@@ -59,6 +68,10 @@ opt = keras.optimizers.Adam(0.001) if optimizer == "adam" else keras.optimizers.
 model.compile(optimizer=opt, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 model.fit(x[:batch * 20], y[:batch * 20], batch_size=batch, epochs=1, verbose=0)  # warm-up
 print("ready", flush=True)
+if len(sys.argv) > 7:  # --instructions: one fit of the given number of steps, then exit
+    steps = int(sys.argv[7])
+    model.fit(x[:steps * batch], y[:steps * batch], batch_size=batch, epochs=1, verbose=0)
+    sys.exit(0)
 for line in sys.stdin:
     start = time.perf_counter()
     model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
@@ -77,14 +90,53 @@ def old_checkout(commit):
     return path
 
 
+def instructions(root, kind, hidden, batch, optimizer, steps):
+    """CPU instructions of one training step (callgrind; fit of 2*steps minus fit of steps)."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    counts = []
+    for n in (steps, 2 * steps):
+        run = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+                              "-c", WORKER, root, kind, json.dumps(hidden), str(batch), optimizer,
+                              str(2 * steps * batch), str(n)], capture_output=True, text=True, env=env, check=True)
+        line = next(l for l in run.stderr.splitlines() if "Collected" in l)
+        counts.append(int(line.split()[-1]))
+    return (counts[1] - counts[0]) / steps
+
+
+def main_instructions(args, old):
+    results = {}
+    for hidden, batch, optimizer in CONFIGS:
+        name = f"784-{'-'.join(map(str, hidden))}-10 batch {batch} {optimizer}"
+        counts = {label: instructions(old if code == "old" else ROOT, kind, hidden, batch, optimizer, args.steps)
+                  for label, code, kind in RUNNERS}
+        base = counts["old sequential"]
+        print(f"\n{name}: CPU instructions per training step (callgrind, 1 BLAS thread, {args.steps} steps)")
+        print(f"  {'runner':<16}{'instructions':>14}{'vs old':>9}")
+        for label, count in counts.items():
+            print(f"  {label:<16}{count:>14,.0f}{count / base:>9.3f}")
+        results[name] = counts
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--old-commit", default="6085fd2")
     parser.add_argument("--rows", type=int, default=30000)
     parser.add_argument("--epochs", type=int, default=7)
     parser.add_argument("--json")
+    parser.add_argument("--instructions", action="store_true", help="count CPU instructions per step instead")
+    parser.add_argument("--steps", type=int, default=100, help="steps per counted fit (--instructions)")
     args = parser.parse_args()
     old = old_checkout(args.old_commit)
+    if args.instructions:
+        try:
+            results = main_instructions(args, old)
+        finally:
+            shutil.rmtree(old, ignore_errors=True)
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(results, f, indent=1)
+        return
     env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "2"))
     results = {}
     try:

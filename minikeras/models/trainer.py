@@ -159,6 +159,7 @@ class Trainer:
         batch_logs_wanted = callback_list.wants("on_train_batch_end") or callback_list.wants("on_batch_end")
 
         self._prepare_training()
+        run_step = self._run_train_step if self._custom_steps[0] else self._train_step  # (once, not per batch)
         self.stop_training = False
         self._training_interrupted = False
         self._initial_epoch = None
@@ -174,7 +175,7 @@ class Trainer:
                 callback_list.on_epoch_begin(epoch)
                 for step, (xb, yb, swb) in enumerate(batches.epoch()):
                     callback_list.on_train_batch_begin(step)
-                    self._run_train_step(xb, yb, swb)
+                    run_step(xb, yb, swb)
                     if batch_logs_wanted:
                         callback_list.on_train_batch_end(step, _BatchLogs(self))
                     if self.stop_training:
