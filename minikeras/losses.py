@@ -985,6 +985,195 @@ for _cls, _fn, _aliases in ((BinaryCrossentropy, binary_crossentropy, ("bce",)),
     _registry.register(_fn, _fn.__name__, *_aliases)
     _function_classes[_fn] = _cls
 
+# --------------------------------------------------------------------------------------
+# Generalized cross-entropy and the circle loss (issue 19)
+# --------------------------------------------------------------------------------------
+
+@_recordable
+def categorical_generalized_cross_entropy(y_true, y_pred, q):
+    """``(1 - p[label] ** q) / q`` for integer labels and probabilities (Keras's GCE, Zhang &
+    Sabuncu 2018): cross-entropy as ``q -> 0``, MAE at ``q = 1``, robust to noisy labels."""
+    y_pred = _as_float(y_pred)
+    labels = _sparse_labels(y_true, y_pred, "categorical_generalized_cross_entropy")
+    _check_label_range(labels, y_pred.shape[-1], "categorical_generalized_cross_entropy")
+    p = np.take_along_axis(y_pred, labels[..., None], axis=-1)[..., 0]
+    return (1 - np.power(p, _f32(q))) / _f32(q)
+
+
+def _categorical_generalized_cross_entropy_grad(y_true, y_pred, q):
+    labels = _sparse_labels(y_true, y_pred, "categorical_generalized_cross_entropy")
+    grad = np.zeros_like(y_pred, dtype=np.float32)
+    p = np.take_along_axis(y_pred, labels[..., None], axis=-1)
+    with np.errstate(divide="ignore"):
+        np.put_along_axis(grad, labels[..., None], -np.power(p, _f32(q - 1)), axis=-1)
+    return grad
+
+
+class CategoricalGeneralizedCrossEntropy(Loss):
+    """Generalized cross-entropy for integer labels (Keras ``CategoricalGeneralizedCrossEntropy``):
+    ``(1 - p[label] ** q) / q`` with ``q`` in (0, 1)."""
+
+    def __init__(self, q=0.5, reduction="sum_over_batch_size", name="categorical_generalized_cross_entropy",
+                 dtype=None):
+        if isinstance(q, bool) or not isinstance(q, (int, float, np.integer, np.floating)) or not 0 < q < 1:
+            raise ValueError(f"CategoricalGeneralizedCrossEntropy q must be a number in (0, 1), got {q!r}")
+        super().__init__(name=name, reduction=reduction)
+        self.q = q
+
+    def prepare(self, y_true, y_pred):
+        return _sparse_labels(y_true, y_pred, self.name)
+
+    def _pred_like(self, labels, y_pred):
+        return y_pred
+
+    def check_targets(self, y_true, output_shape):
+        probe = np.empty((len(y_true),) + tuple(output_shape[1:-1]) + (0,), dtype=np.float32)
+        _check_label_range(_sparse_labels(y_true, probe, self.name), output_shape[-1], self.name)
+
+    def call(self, labels, y_pred):
+        return categorical_generalized_cross_entropy(labels, y_pred, self.q)
+
+    def elementwise_gradient(self, labels, y_pred):
+        return _categorical_generalized_cross_entropy_grad(labels, y_pred, self.q)
+
+    def get_config(self):
+        return {**super().get_config(), "q": self.q}
+
+
+def _circle_terms(y_true, y_pred, ref_labels, ref_embeddings, remove_diagonal, gamma, margin):
+    """Keras's circle loss (Sun et al. 2020) on L2-normalized embeddings, with what its gradient
+    needs: per query row, a log-sum-exp over the positive pairs and one over the negatives of
+    gamma-scaled, self-weighted cosine distances, then softplus of their sum."""
+    y_pred = _as_float(y_pred)
+    labels = np.asarray(y_true).astype(np.int32).reshape(-1, 1)
+    ref = y_pred if ref_embeddings is None else _as_float(ref_embeddings)
+    keys = labels if ref_labels is None else np.asarray(ref_labels).astype(np.int32).reshape(-1, 1)
+    similarity = y_pred @ ref.T
+    distance = np.maximum(1 - similarity, _f32(0))
+    positive = labels == keys.T
+    negative = ~positive
+    if remove_diagonal:
+        positive &= ~np.eye(*positive.shape, dtype=bool)
+    m, g = _f32(margin), _f32(gamma)
+    pos_weights = np.maximum((m + distance) * positive, _f32(0))
+    neg_weights = np.maximum((1 + m - distance) * negative, _f32(0))
+    pos_logits = np.where(positive, -g * pos_weights * (m - distance), -np.inf).astype(np.float32)
+    neg_logits = np.where(negative, g * neg_weights * (1 - m - distance), -np.inf).astype(np.float32)
+
+    def logsumexp(z):
+        top = np.max(z, axis=1, keepdims=True)
+        top = np.where(np.isfinite(top), top, _f32(0))
+        with np.errstate(divide="ignore"):
+            return (np.log(np.sum(np.exp(z - top), axis=1, keepdims=True)) + top)[:, 0]
+
+    p_loss, n_loss = logsumexp(pos_logits), logsumexp(neg_logits)
+    total = p_loss + n_loss
+    values = np.logaddexp(_f32(0), total).astype(np.float32)  # softplus; 0 for a row without positives
+    return values, (labels, ref, similarity, distance, positive, negative, pos_weights, neg_weights,
+                    pos_logits, neg_logits, p_loss, n_loss, total, m, g)
+
+
+def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal=True, gamma=80, margin=0.4):
+    """Keras's circle loss: one value per row of ``y_pred`` (L2-normalized embeddings, labels
+    ``y_true``) against the reference rows (the batch itself unless ``ref_embeddings`` /
+    ``ref_labels`` are given). Rows without a positive pair give 0 and do not count in the
+    mean, as Keras masks them."""
+    return _circle_terms(y_true, value_of(y_pred), ref_labels, ref_embeddings, remove_diagonal, gamma, margin)[0]
+
+
+def _circle_vjp(scale, terms, ref_is_query):
+    """d(sum_i scale_i loss_i)/d y_pred for ``_circle_terms``'s pieces (the reference rows are
+    the batch itself when ``ref_is_query``, so the gradient flows through both sides)."""
+    (labels, ref, similarity, distance, positive, negative, pos_weights, neg_weights, pos_logits,
+     neg_logits, p_loss, n_loss, total, m, g) = terms
+    with np.errstate(over="ignore", invalid="ignore"):
+        s = np.where(np.isfinite(total), 1 / (1 + np.exp(-total)), 0).astype(np.float32) * scale
+        a = np.where(positive, np.exp(pos_logits - np.where(np.isfinite(p_loss), p_loss, 0)[:, None]), 0)
+        b = np.where(negative, np.exp(neg_logits - np.where(np.isfinite(n_loss), n_loss, 0)[:, None]), 0)
+    # d logit / d distance: -g (m + d)(m - d) -> 2 g d (while m + d > 0);
+    # g (1 + m - d)(1 - m - d) -> 2 g (d - 1) (while 1 + m - d > 0)
+    d_pos = np.where(pos_weights > 0, 2 * g * distance, 0)
+    d_neg = np.where(neg_weights > 0, 2 * g * (distance - 1), 0)
+    d_distance = s[:, None] * (a * d_pos + b * d_neg)
+    d_similarity = (-d_distance * (1 - similarity > 0)).astype(np.float32)
+    grad = d_similarity @ ref
+    if ref_is_query:
+        grad += d_similarity.T @ ref
+    return grad.astype(np.float32)
+
+
+class Circle(Loss):
+    """Circle loss for metric learning (Keras ``Circle``): ``y_true`` are integer labels (n,),
+    ``y_pred`` L2-normalized embeddings (n, d); pairs within the batch are compared by cosine
+    distance. The gradient is the full one: each row's loss depends on every row."""
+
+    def __init__(self, gamma=80.0, margin=0.4, remove_diagonal=True, reduction="sum_over_batch_size",
+                 name="circle", dtype=None):
+        super().__init__(name=name, reduction=reduction)
+        self.gamma, self.margin, self.remove_diagonal = gamma, margin, remove_diagonal
+
+    def prepare(self, y_true, y_pred):
+        y_true = np.asarray(y_true)
+        if y_true.ndim == 2 and y_true.shape[-1] == 1:
+            y_true = y_true[:, 0]
+        if y_true.shape != y_pred.shape[:1] or y_pred.ndim != 2:
+            raise ValueError(f"circle expects y_true of one label per row, shape {y_pred.shape[:1]}, and y_pred "
+                             f"of embeddings (rows, dimensions); got y_true {y_true.shape} and y_pred "
+                             f"{y_pred.shape}")
+        return y_true
+
+    def _pred_like(self, labels, y_pred):
+        return y_pred
+
+    def check_targets(self, y_true, output_shape):
+        self.prepare(y_true, np.empty((len(y_true),) + tuple(output_shape[1:]), np.float32))
+
+    def _terms(self, labels, y_pred):
+        return _circle_terms(labels, y_pred, None, None, self.remove_diagonal, self.gamma, self.margin)
+
+    def call(self, labels, y_pred):
+        return self._terms(labels, y_pred)[0]
+
+    def value_mask(self, labels):
+        return None  # (the mask depends on the values; see masked_weights)
+
+    def _weights(self, values, sample_weight):
+        # Keras masks the rows whose loss is 0 (no positive pair): "sum_over_batch_size"
+        # then divides by the rows that count.
+        mask = (values > 0).astype(np.float32)
+        if self.reduction in ("sum_over_batch_size", "mean"):
+            valid = float(mask.sum())
+            mask *= np.float32(mask.size / valid) if valid else np.float32(0)
+        return mask if sample_weight is None else _broadcast_weights(sample_weight, mask) * mask
+
+    def value(self, labels, y_pred, sample_weight=None):
+        values = self.call(labels, y_pred)
+        return self.reduce(values, self._weights(values, sample_weight))
+
+    def value_and_gradient(self, y_true, y_pred, sample_weight=None):
+        y_pred = _as_float(y_pred)
+        labels = self.prepare(y_true, y_pred)
+        values, terms = self._terms(labels, y_pred)
+        weights = self._weights(values, sample_weight)
+        scale = np.broadcast_to(self._scale(values.shape, weights), values.shape).astype(np.float32)
+        return self.reduce(values, weights), _circle_vjp(scale, terms, ref_is_query=True)
+
+    def gradient(self, y_true, y_pred, sample_weight=None):
+        return self.value_and_gradient(y_true, y_pred, sample_weight)[1]
+
+    def get_config(self):
+        return {**super().get_config(), "gamma": self.gamma, "margin": self.margin,
+                "remove_diagonal": self.remove_diagonal}
+
+
+_registry.register(CategoricalGeneralizedCrossEntropy, "CategoricalGeneralizedCrossEntropy")
+_registry.register(categorical_generalized_cross_entropy, "categorical_generalized_cross_entropy")
+_function_classes[categorical_generalized_cross_entropy] = CategoricalGeneralizedCrossEntropy
+_registry.register(Circle, "Circle")
+_registry.register(circle, "circle")
+_function_classes[circle] = Circle
+
+
 
 def get(identifier):
     """Resolve a loss name, config dict, ``Loss`` instance or function (Keras: ``keras.losses.get``).

@@ -10,11 +10,11 @@ class Variable:
     ``dtype`` is float32 unless given (metric state may be e.g. int32; layer weights and
     everything an optimizer updates are float32)."""
 
-    def __init__(self, value, name, trainable=True, regularizer=None, dtype=None, constraint=None):
+    def __init__(self, value, name=None, trainable=True, regularizer=None, dtype=None, constraint=None):
         dtype = np.dtype(dtype or np.float32)
         self.value = np.asarray(value, dtype=dtype, order="C")  # (ascontiguousarray makes 0-d arrays 1-d)
-        self.name = name
-        self.path = name
+        self.name = "variable" if name is None else name  # (Keras's default name)
+        self.path = self.name
         self.trainable = trainable
         self.regularizer = regularizer
         self.constraint = constraint  # applied by the optimizer after each update, as in Keras
@@ -69,30 +69,31 @@ class Variable:
         return int(self.value)
 
     # Arithmetic gives plain arrays, as a Keras variable gives tensors (no __eq__: variables are
-    # dictionary keys, compared by identity).
+    # dictionary keys, compared by identity). A Python number stays weakly typed, so a float32
+    # variable times 2 is float32, as in Keras.
     def __add__(self, other):
-        return self.value + np.asarray(other)
+        return self.value + other
 
     def __radd__(self, other):
-        return np.asarray(other) + self.value
+        return other + self.value
 
     def __sub__(self, other):
-        return self.value - np.asarray(other)
+        return self.value - other
 
     def __rsub__(self, other):
-        return np.asarray(other) - self.value
+        return other - self.value
 
     def __mul__(self, other):
-        return self.value * np.asarray(other)
+        return self.value * other
 
     def __rmul__(self, other):
-        return np.asarray(other) * self.value
+        return other * self.value
 
     def __truediv__(self, other):
-        return self.value / np.asarray(other)
+        return self.value / other
 
     def __rtruediv__(self, other):
-        return np.asarray(other) / self.value
+        return other / self.value
 
     def __neg__(self):
         return -self.value

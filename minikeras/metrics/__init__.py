@@ -2,7 +2,7 @@
 
 One module per family: base (Metric, Mean, Sum, MeanMetricWrapper), accuracy, regression,
 loss_metrics (cross-entropies, divergences, hinges), confusion (counts, Precision, Recall, AUC),
-f_score. Names resolve as Keras 3's ``keras.metrics.get`` resolves them (class name, its
+at_constraint (PrecisionAtRecall and the like), iou (IoU and its variants), f_score. Names resolve as Keras 3's ``keras.metrics.get`` resolves them (class name, its
 snake_case, and the aliases ``mse``, ``mae``, ``mape``, ``msle``, ``bce``); in
 ``compile(metrics=[...])`` a metric given by string is logged under that string, and a
 function under its ``__name__``. The loss functions Keras 3 also exports here
@@ -18,6 +18,8 @@ from ..utils.naming import to_snake_case
 from .base import Mean, MeanMetricWrapper, Metric, Sum, same_rank
 from .base import registry as _registry
 from .confusion import AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives
+from .at_constraint import PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity
+from .iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from .f_score import F1Score, FBetaScore
 from .loss_metrics import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge, Hinge, KLDivergence,
                            Poisson, SparseCategoricalCrossentropy, SquaredHinge)

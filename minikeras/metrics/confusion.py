@@ -8,6 +8,7 @@ its reversed cumulative sum gives the counts (Keras's bucketing, no loop over th
 import numpy as np
 
 from .. import activations
+from ..utils.checks import integer
 from ..utils.naming import to_snake_case
 from .base import Metric, as_result, divide_no_nan, match_rank, registry, same_rank
 
@@ -128,16 +129,50 @@ class FalseNegatives(_ConfusionCount):
     _which = 3
 
 
+NEG_INF = -1e10  # Keras's metrics_utils.NEG_INF: the threshold with top_k, and the value of the others
+
+
+def filter_top_k(y_pred, k):
+    """``y_pred`` with all but the ``k`` largest values of the last axis set to ``NEG_INF``
+    (Keras's ``_filter_top_k``; ties go to the lower index, as ``ops.top_k``)."""
+    y_pred = np.asarray(y_pred, dtype=np.float32)
+    keep = np.argsort(-y_pred, axis=-1, kind="stable")[..., :k]
+    mask = np.zeros(y_pred.shape, dtype=bool)
+    np.put_along_axis(mask, keep, True, axis=-1)
+    return np.where(mask, y_pred, np.float32(NEG_INF))
+
+
+def top_k_and_class(y_true, y_pred, top_k, class_id, owner):
+    """Labels and predictions as Keras's ``update_confusion_matrix_variables`` prepares them:
+    brought to the same rank, predictions outside the ``top_k`` largest of each row set to
+    ``NEG_INF``, then only column ``class_id`` kept (as a column of one)."""
+    y_true, y_pred = same_rank(y_true, y_pred)
+    if top_k is not None:
+        y_pred = filter_top_k(y_pred, top_k)
+    if class_id is not None:
+        if y_pred.ndim == 1:
+            raise ValueError(f"{owner}: when class_id is provided, y_pred must be a 2D array with shape "
+                             f"(num_samples, num_classes), found shape: {y_pred.shape}")
+        if not -y_pred.shape[-1] <= class_id < y_pred.shape[-1]:
+            raise ValueError(f"{owner} class_id {class_id} is out of range for predictions of shape "
+                             f"{y_pred.shape}")
+        y_true, y_pred = y_true[..., class_id, None], y_pred[..., class_id, None]
+    return y_true, y_pred
+
+
 class _PrecisionRecall(Metric):
-    """tp and the other count of the ratio, per threshold; ``class_id`` picks one column."""
+    """tp and the other count of the ratio, per threshold; ``top_k`` keeps each row's k largest
+    predictions (the others count as negative), ``class_id`` picks one column."""
 
     _direction = "up"
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
-        if top_k is not None:
-            raise ValueError(f"{type(self).__name__} top_k is not supported by minikeras, got {top_k!r}")
-        self.thresholds = _threshold_list(thresholds, 0.5, type(self).__name__)
-        self.init_thresholds, self.class_id = thresholds, class_id
+        owner = type(self).__name__
+        self.top_k = integer(top_k, f"{owner} top_k", minimum=1, allow_none=True)
+        self.class_id = integer(class_id, f"{owner} class_id", allow_none=True)
+        # With top_k and no thresholds, Keras counts every kept prediction as positive.
+        self.thresholds = _threshold_list(thresholds, 0.5 if top_k is None else NEG_INF, owner)
+        self.init_thresholds = thresholds
         super().__init__(name=name)
 
     def reset_state(self):
@@ -145,9 +180,7 @@ class _PrecisionRecall(Metric):
         self.other = np.zeros(len(self.thresholds))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        if self.class_id is not None:
-            y_true, y_pred = same_rank(y_true, y_pred)
-            y_true, y_pred = y_true[..., self.class_id, None], y_pred[..., self.class_id, None]
+        y_true, y_pred = top_k_and_class(y_true, y_pred, self.top_k, self.class_id, type(self).__name__)
         counts = confusion_counts(y_true, y_pred, self.thresholds, sample_weight)
         self.true_positives += counts[0]
         self.other += counts[self._other]
@@ -157,19 +190,24 @@ class _PrecisionRecall(Metric):
         return as_result(ratio[0] if len(self.thresholds) == 1 else ratio)
 
     def get_config(self):
-        return {**super().get_config(), "thresholds": self.init_thresholds, "top_k": None,
+        return {**super().get_config(), "thresholds": self.init_thresholds, "top_k": self.top_k,
                 "class_id": self.class_id}
 
 
 class Precision(_PrecisionRecall):
-    """true positives / (true positives + false positives) (Keras ``Precision``; no ``top_k``)."""
+    """true positives / (true positives + false positives) (Keras ``Precision``).
+
+    With ``top_k``, only each row's k largest predictions can be positive (and, with
+    ``thresholds``, only those above the threshold); ``class_id`` scores one class's column.
+    """
 
     _state = (("true_positives", "true_positives"), ("false_positives", "other"))
     _other = 1
 
 
 class Recall(_PrecisionRecall):
-    """true positives / (true positives + false negatives) (Keras ``Recall``; no ``top_k``)."""
+    """true positives / (true positives + false negatives) (Keras ``Recall``; ``top_k`` and
+    ``class_id`` as in ``Precision``)."""
 
     _state = (("true_positives", "true_positives"), ("false_negatives", "other"))
     _other = 3

@@ -620,7 +620,7 @@ def _model_batches(model, x, y, sample_weight, batch_size, steps, shuffle=False,
     if need_y and yb is None:
         raise ValueError(f"{prefix}x gave batches without targets: training and evaluation need batches "
                          "(x, y) or (x, y, sample_weight), got (x,)")
-    if yb is not None and model.loss is not None:
+    if yb is not None and model._compiled_loss is not None:
         model._check_targets(yb, tuple(xb.shape), prefix, swb)
     return adapter
 

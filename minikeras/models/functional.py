@@ -217,7 +217,7 @@ class Functional(Model):
         if len(self._outputs) == 1:  # one output: its targets and weights as plain arrays
             ys = None if ys is None else ys[0]
             sws = sws[0] if isinstance(sws, Several) else sws
-            if ys is not None and self.loss is not None:
+            if ys is not None and self._compiled_loss is not None:
                 self._check_targets(ys, tuple(xs[0].shape), prefix, sws)
         elif ys is not None:
             self._check_output_targets(ys, sws, prefix)

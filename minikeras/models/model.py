@@ -54,7 +54,8 @@ class Model(Trainer, Layer):
     def _init_model(self, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self.optimizer = None
-        self.loss = None
+        self.loss = None  # what compile was given, as in Keras; the resolved Loss is _compiled_loss
+        self._compiled_loss = None
         self.compiled = False
         self.stop_training = False
         self.history = None
@@ -79,7 +80,8 @@ class Model(Trainer, Layer):
         ``loss_weights`` may be a number (or a one-element list) that multiplies the loss, as
         Keras 3 does for a single-output model; regularization penalties are not multiplied.
         Without a loss the model is compiled for ``predict`` only: ``fit``, ``evaluate`` and
-        the ``*_on_batch`` steps that need one raise, as in Keras.
+        the ``*_on_batch`` steps that need one raise, as in Keras. ``model.loss`` is then
+        ``loss`` as given (``"mse"`` stays ``"mse"``), as in Keras.
         """
         names = self._compile_output_names()
         specs = None
@@ -94,7 +96,8 @@ class Model(Trainer, Layer):
         loss_obj = None if loss_arg is None else losses_module.to_loss(loss_arg)
         metric_objs = [metrics_module.to_metric(m) for m in _as_list(metrics_arg, "metrics")]
         weighted_objs = [metrics_module.to_metric(m) for m in _as_list(weighted_arg, "weighted_metrics")]
-        self.optimizer, self.loss = optimizer_obj, loss_obj
+        self.optimizer, self._compiled_loss = optimizer_obj, loss_obj
+        self.loss = loss
         self._output_specs = specs
         self._metrics, self._weighted_metrics = metric_objs, weighted_objs
         self._metrics_checked = None  # labels' format the metrics were last checked against
@@ -195,7 +198,7 @@ class Model(Trainer, Layer):
             raise ValueError(f"You must call compile() before {method}(): the model has no loss "
                              "and optimizer yet")
         overridden = overrides(self, "train_step" if method in ("fit", "train_on_batch") else "test_step")
-        if self.loss is None and not overridden and not overrides(self, "compute_loss") and \
+        if self._compiled_loss is None and not overridden and not overrides(self, "compute_loss") and \
                 not (self._output_specs and any(s.loss for s in self._output_specs)):
             raise ValueError(f"{method}(): no loss to compute. Provide a `loss` argument in `compile()` "
                              "(this model was compiled without one)")
@@ -213,7 +216,7 @@ class Model(Trainer, Layer):
             if custom_loss:
                 total = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
             else:  # the compiled loss, then the losses layers added (add_loss, activity penalties)
-                total = loss_on_tape(tape, self.loss, y, y_pred, sample_weight, self._loss_weight)
+                total = loss_on_tape(tape, self._compiled_loss, y, y_pred, sample_weight, self._loss_weight)
                 for extra in tape.losses:
                     total = ops.add(total, extra)
         variables = self._trainable
@@ -302,7 +305,7 @@ class Model(Trainer, Layer):
             return self._test_step_outputs(x, y, sample_weight)
         with collecting_losses() as added:
             y_pred = self._call(x, False)
-        value = weighted(self.loss(y, y_pred, sample_weight), self._loss_weight) + self.regularization_loss()
+        value = weighted(self._compiled_loss(y, y_pred, sample_weight), self._loss_weight) + self.regularization_loss()
         for extra in added:
             value = value + np.asarray(extra)
         self._loss_tracker.update_state(value, sample_weight=num_rows(x))
@@ -329,7 +332,7 @@ class Model(Trainer, Layer):
         x = self.adjust_input_rank(to_array(x, prefix + "x"))
         x, y, sample_weight = checks.check_arrays(x, y, sample_weight, need_y, prefix)
         self.check_input_shape(tuple(x.shape), prefix + "x")
-        if y is not None and self.loss is not None:
+        if y is not None and self._compiled_loss is not None:
             self._check_targets(y, tuple(x.shape), prefix, sample_weight)
         return x, y, sample_weight
 
@@ -359,12 +362,12 @@ class Model(Trainer, Layer):
             return
         labels = np.asarray(y) if len(y) < 10_000_000 else np.asarray(y[:0])
         try:
-            self.loss.check_targets(labels, (len(y),) + tuple(output_shape[1:]))
+            self._compiled_loss.check_targets(labels, (len(y),) + tuple(output_shape[1:]))
         except ValueError as error:
             raise ValueError(f"{prefix}y: {error}") from None
         if sample_weight is not None:
             try:
-                self.loss.check_sample_weight(y, sample_weight, (len(y),) + tuple(output_shape[1:]))
+                self._compiled_loss.check_sample_weight(y, sample_weight, (len(y),) + tuple(output_shape[1:]))
             except ValueError as error:
                 raise ValueError(f"{prefix}{error}") from None
         # The metrics, once per fit/evaluate call on two rows: a metric that cannot take these
@@ -378,10 +381,10 @@ class Model(Trainer, Layer):
         """A loss without a hand-written gradient is run once on a recorded prediction of two
         rows: one that cannot be differentiated (it turns the prediction into a NumPy array)
         fails here, before training changes anything."""
-        if self._output_specs is not None or self.loss is None:
+        if self._output_specs is not None or self._compiled_loss is None:
             return
         output_shape = self.output_shape if self.built else self.compute_output_shape((None,) + tuple(x_shape[1:]))
-        if self.loss.has_gradient or output_shape is None or labels is None or len(labels) == 0 \
+        if self._compiled_loss.has_gradient or output_shape is None or labels is None or len(labels) == 0 \
                 or any(d is None for d in output_shape[1:]):
             return
         rows = min(2, len(labels))
@@ -389,9 +392,9 @@ class Model(Trainer, Layer):
             y_pred = Tracer(np.full((rows,) + tuple(output_shape[1:]), 0.5, np.float32))
             try:
                 with np.errstate(all="ignore"):
-                    self.loss(np.asarray(labels[:rows]), y_pred)
+                    self._compiled_loss(np.asarray(labels[:rows]), y_pred)
             except TypeError as error:
-                raise ValueError(f"{prefix}the loss {self.loss.name!r} cannot be differentiated: {error}. "
+                raise ValueError(f"{prefix}the loss {self._compiled_loss.name!r} cannot be differentiated: {error}. "
                                  "Write it with keras.ops functions (NumPy's ufuncs and operators also work "
                                  "on the recorded prediction; np.asarray and other conversions do not)") from None
 

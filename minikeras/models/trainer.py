@@ -65,9 +65,9 @@ class Trainer:
                     term = loss_on_tape(tape, spec.loss, yt, yp, sw, spec.weight) if tape else \
                         weighted(spec.loss(yt, yp, sw), spec.weight)
                     total = term if total is None else ops.add(total, term)
-        elif self.loss is not None:
-            total = loss_on_tape(tape, self.loss, y, y_pred, sample_weight, self._loss_weight) if tape else \
-                weighted(self.loss(y, y_pred, sample_weight), self._loss_weight)
+        elif self._compiled_loss is not None:
+            total = loss_on_tape(tape, self._compiled_loss, y, y_pred, sample_weight, self._loss_weight) if tape else \
+                weighted(self._compiled_loss(y, y_pred, sample_weight), self._loss_weight)
         else:
             total = np.float32(0)
         collected = loss_collector()
@@ -151,7 +151,7 @@ class Trainer:
             class_weight=class_weight, validation_split=validation_split, validation_data=validation_data,
             validation_batch_size=validation_batch_size, validation_steps=validation_steps,
             need_y=not self._custom_steps[0])
-        if self.loss is not None and not self.loss.has_gradient:
+        if self._compiled_loss is not None and not self._compiled_loss.has_gradient:
             first_x, first_y, _ = batches.peek()
             self._check_differentiable_loss(first_y, _shape_of(first_x))
         callback_list = self._fit_callbacks(callbacks, verbose, epochs, batches.steps)
@@ -227,9 +227,9 @@ class Trainer:
         x = self.adjust_input_rank(x)
         if self.built:
             self.check_input_shape(tuple(x.shape), prefix + "x")
-        if y is not None and self.loss is not None and self.built and self.output_shape is not None:
+        if y is not None and self._compiled_loss is not None and self.built and self.output_shape is not None:
             try:
-                self.loss.check_targets(y, (len(y),) + tuple(self.output_shape[1:]))
+                self._compiled_loss.check_targets(y, (len(y),) + tuple(self.output_shape[1:]))
             except ValueError as error:
                 raise ValueError(f"{prefix}x gave a batch whose targets the loss cannot take: {error}") from None
         return x, y, sample_weight

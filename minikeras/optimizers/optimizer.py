@@ -10,6 +10,7 @@ import numpy as np
 
 from ..utils import checks
 from ..utils.errors import unexpected_keyword
+from ..variable import Variable
 from . import blas_threads, schedules
 
 # Elementwise updates run over cache-sized pieces: each piece of every array an update reads
@@ -171,26 +172,42 @@ class Optimizer:
     # -- learning rate -------------------------------------------------------------------
     @property
     def learning_rate(self):
-        """The current learning rate (a schedule is evaluated at the iteration count).
+        """The learning rate, as Keras's ``optimizer.learning_rate`` gives it.
 
-        A float rate is returned as a float that also has ``assign(value)`` and ``numpy()``,
-        the calls scripts make on Keras's learning-rate variable
-        (``model.optimizer.learning_rate.assign(1e-4)``). Unlike Keras's variable, a value
-        read earlier does not follow a later change.
+        A number given to the optimizer lives in a float32 ``Variable`` (``learning_rate``,
+        path ``<optimizer>/learning_rate``): this returns that variable, so a value read
+        earlier follows later changes, and ``.assign(1e-4)``, ``.numpy()``, ``float()`` and
+        arithmetic work as on Keras's. A ``LearningRateSchedule`` is evaluated at the
+        iteration count, giving a float32 scalar, and a zero-argument callable is called,
+        giving its value as a float.
         """
-        if isinstance(self._learning_rate, schedules.LearningRateSchedule):
-            return self._scheduled_learning_rate()
-        return LearningRateValue(self._learning_rate, self)
+        rate = self._learning_rate
+        if isinstance(rate, LearningRateVariable):
+            return rate
+        if isinstance(rate, schedules.LearningRateSchedule):
+            return np.float32(self._computed_learning_rate())
+        return self._computed_learning_rate()
 
-    def _scheduled_learning_rate(self):
-        """The schedule's rate at this iteration, checked to be a finite non-negative real number.
+    def _current_learning_rate(self):
+        """The rate the next update uses, as a Python float."""
+        rate = self._learning_rate
+        if isinstance(rate, LearningRateVariable):
+            return float(rate.value)
+        return self._computed_learning_rate()
+
+    def _computed_learning_rate(self):
+        """The schedule's rate at this iteration (or the callable's value), checked to be a finite
+        non-negative real number.
 
         ``apply`` reads it before it writes anything, and the training step reads it before
         the forward pass, so a bad rate (from a user-written schedule) stops training with
         the weights, slots, statistics and iteration count as they were.
         """
-        schedule, step = self._learning_rate, self._iterations
-        value = schedule(step)
+        source, step = self._learning_rate, self._iterations
+        if isinstance(source, schedules.LearningRateSchedule):
+            value, what = source(step), f"the learning rate schedule {type(source).__name__}"
+        else:  # Keras calls a callable learning rate with no arguments, once per step
+            value, what = source(), f"the learning rate callable {getattr(source, '__name__', source)!r}"
         rate = None
         if isinstance(value, (np.ndarray, np.generic)) and np.size(value) == 1 and np.isrealobj(value) \
                 and value.dtype != np.bool_:
@@ -198,26 +215,45 @@ class Optimizer:
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             rate = float(value)
         if rate is None or not np.isfinite(rate) or rate < 0:
-            raise ValueError(f"{type(self).__name__}: the learning rate schedule {type(schedule).__name__} "
-                             f"returned {value!r} at step {step}; a learning rate must be a finite "
-                             "non-negative real number")
+            raise ValueError(f"{type(self).__name__}: {what} returned {value!r} at step {step}; a learning "
+                             "rate must be a finite non-negative real number")
         return rate
+
+    # (the old name, kept for callers that read a schedule's rate)
+    _scheduled_learning_rate = _computed_learning_rate
 
     @learning_rate.setter
     def learning_rate(self, value):
-        if isinstance(value, schedules.LearningRateSchedule):
+        if isinstance(value, schedules.LearningRateSchedule) or (callable(value) and not hasattr(value, "value")):
             self._learning_rate = value
             return
+        if isinstance(value, Variable):
+            value = value.value
         if isinstance(value, (np.ndarray, np.generic)) and np.size(value) == 1:
-            value = float(value)
+            value = float(np.reshape(value, ()))
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
-            raise ValueError(f"{type(self).__name__} learning_rate must be a non-negative float or a "
-                             f"LearningRateSchedule, got {value!r}")
-        self._learning_rate = float(value)
+            raise ValueError(f"{type(self).__name__} learning_rate must be a non-negative float, a "
+                             f"LearningRateSchedule or a callable taking no arguments, got {value!r}")
+        current = getattr(self, "_learning_rate", None)
+        if isinstance(current, schedules.LearningRateSchedule):
+            raise TypeError("This optimizer was created with a `LearningRateSchedule` object as its "
+                            "`learning_rate` constructor argument, hence its learning rate is not settable. "
+                            "If you need the learning rate to be settable, you should instantiate the "
+                            "optimizer with a float `learning_rate` argument.")
+        if isinstance(current, LearningRateVariable):
+            current.value[...] = value
+        else:
+            self._learning_rate = LearningRateVariable(value, self)
 
     @property
     def learning_rate_schedule(self):
         return self._learning_rate if isinstance(self._learning_rate, schedules.LearningRateSchedule) else None
+
+    @property
+    def has_learning_rate_variable(self):
+        """Whether ``learning_rate`` is a variable (Keras lists it in ``optimizer.variables`` and
+        files store it), not a schedule or a callable."""
+        return isinstance(self._learning_rate, LearningRateVariable)
 
     # -- slots ----------------------------------------------------------------------------
     def build(self, variables):
@@ -232,7 +268,7 @@ class Optimizer:
         """How many numbers Keras's ``optimizer.variables`` holds: ``iteration``, ``learning_rate``
         (unless it is a schedule), every slot, and extra scalars such as Nadam's ``u_product``."""
         slots = sum(s.size for v in self._tracked for s in self._slots[id(v)])
-        return 1 + (self.learning_rate_schedule is None) + slots + len(self.extra_state)
+        return 1 + self.has_learning_rate_variable + slots + len(self.extra_state)
 
     @property
     def slot_groups(self):
@@ -264,11 +300,10 @@ class Optimizer:
         the slots the optimizer updates; the scalars are snapshots of the current values.
         A slot is named ``<layer>_<weight>_<slot>`` (Keras prefixes the model's name).
         """
-        from ..variable import Variable
         state = [Variable(np.array(self.iterations, dtype=np.int64), "iteration", trainable=False,
                           dtype=np.int64)]
-        if self.learning_rate_schedule is None:
-            state.append(Variable(np.float32(self._learning_rate), "learning_rate", trainable=False))
+        if self.has_learning_rate_variable:
+            state.append(self._learning_rate)
         for group in self.slot_groups:
             for variable in self._tracked:
                 slots = self._slots[id(variable)]
@@ -288,9 +323,7 @@ class Optimizer:
             raise ValueError(f"apply got {len(grads)} gradients for {len(variables)} variables")
         if any(map(operator.is_, grads, repeat(None))):
             grads, variables = _drop_missing_gradients(grads, variables)
-        lr = self._learning_rate
-        if isinstance(lr, schedules.LearningRateSchedule):
-            lr = self._scheduled_learning_rate()
+        lr = self._current_learning_rate()
         constrained = [v for v in variables if getattr(v, "constraint", None) is not None]
         packing = variables[0].packing if variables else None
         if packing is not None and self.clipnorm is None and packing.intact(variables, grads):
@@ -357,6 +390,10 @@ class Optimizer:
         lr = self._learning_rate
         if isinstance(lr, schedules.LearningRateSchedule):
             lr = schedules.serialize(lr)
+        elif isinstance(lr, LearningRateVariable):
+            lr = float(lr.value)  # float32-rounded, as Keras's float(variable.numpy())
+        else:
+            lr = _serialize_callable(lr)
         return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
                 "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
                 "clipvalue": self.clipvalue, "use_ema": False, "ema_momentum": 0.99,
@@ -373,34 +410,70 @@ class Optimizer:
         return cls(**config)
 
 
-class LearningRateValue(float):
-    """An optimizer's float learning rate as ``optimizer.learning_rate`` reads it: a float with
-    the methods of Keras's learning-rate variable that scripts call."""
+def _serialize_callable(fn):
+    """Keras's config for a callable learning rate (``serialize_keras_object``): a lambda's
+    bytecode form, else ``{"module": "builtins", "class_name": "function", "config": <its
+    registered name, else its name>, "registered_name": "function"}``."""
+    from ..registry import get_registered_name, serialize_lambda
+    if getattr(fn, "__name__", None) == "<lambda>":
+        return serialize_lambda(fn)
+    return {"module": "builtins", "class_name": "function", "config": get_registered_name(fn),
+            "registered_name": "function"}
 
-    def __new__(cls, value, optimizer):
-        rate = super().__new__(cls, value)
-        rate._optimizer = optimizer
-        return rate
+
+class LearningRateVariable(Variable):
+    """An optimizer's learning rate as Keras keeps it: a float32 scalar ``Variable`` named
+    ``learning_rate``. ``assign`` checks the value as the optimizer does (finite, >= 0).
+    Unlike layer weights it compares by value (``lr == 0.5``, ``lr > 1e-3``), rounds and
+    formats like a number, as Keras's variable does through its tensor."""
+
+    def __init__(self, value, optimizer):
+        super().__init__(np.float32(value), "learning_rate", trainable=False)
+        self.path = f"{optimizer.name}/learning_rate"
+        self._optimizer = optimizer
 
     def assign(self, value):
         """Set the optimizer's learning rate (Keras: ``optimizer.learning_rate.assign(value)``)."""
         self._optimizer.learning_rate = value
+        return self
 
-    def numpy(self):
-        return np.array(float(self), dtype=np.float32)
+    def assign_add(self, value):
+        return self.assign(float(self.value) + float(np.asarray(value)))
 
-    @property
-    def value(self):
-        return np.float32(self)
+    def assign_sub(self, value):
+        return self.assign(float(self.value) - float(np.asarray(value)))
 
-    dtype = "float32"
-    shape = ()
+    __hash__ = Variable.__hash__
 
-    def __reduce__(self):
-        return float, (float(self),)
+    def __eq__(self, other):
+        return self.value == other
 
-    def __deepcopy__(self, memo):
-        return float(self)
+    def __ne__(self, other):
+        return self.value != other
+
+    def __lt__(self, other):
+        return self.value < other
+
+    def __le__(self, other):
+        return self.value <= other
+
+    def __gt__(self, other):
+        return self.value > other
+
+    def __ge__(self, other):
+        return self.value >= other
+
+    def __pow__(self, other):
+        return self.value ** other
+
+    def __round__(self, ndigits=None):
+        return round(float(self.value), ndigits)
+
+    def __format__(self, spec):
+        return format(float(self.value), spec)
+
+    def __bool__(self):
+        return bool(self.value)
 
 
 class IterationCount(int):

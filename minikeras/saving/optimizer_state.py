@@ -1,7 +1,7 @@
 """Optimizer state in Keras's ``optimizer.variables`` order and names.
 
 Keras lists ``iteration`` (int32), ``learning_rate`` (float32, absent when it is a
-schedule), then the slots group by group (``Optimizer.slot_groups``), variable by
+schedule or a callable), then the slots group by group (``Optimizer.slot_groups``), variable by
 variable inside a group, then extra scalars (Nadam's ``u_product``). A slot's name is
 ``<optimizer>/<model>_<layer>_<weight>_<slot>``.
 """
@@ -42,7 +42,7 @@ def optimizer_entries(optimizer, model):
     """``[(name, array)]``: the optimizer's state as Keras lays it out (arrays are copies)."""
     name = optimizer.name
     entries = [(f"{name}/iteration", np.array(optimizer.iterations, dtype=np.int32))]
-    if optimizer.learning_rate_schedule is None:
+    if optimizer.has_learning_rate_variable:
         entries.append((f"{name}/learning_rate", np.array(optimizer.learning_rate, dtype=np.float32)))
     tracked = optimizer.tracked_variables
     paths = variable_paths(model)
@@ -67,7 +67,7 @@ def prepare_optimizer_restore(optimizer, model, arrays, where):
         optimizer.build(variables)
     else:
         variables = optimizer.tracked_variables
-    has_lr = optimizer.learning_rate_schedule is None
+    has_lr = optimizer.has_learning_rate_variable
     slots = [array for _, array in _slot_entries(optimizer, variables,
                                                  {id(v): v.path for v in variables})]
     expected = 1 + has_lr + len(slots) + len(optimizer.extra_state)

@@ -19,7 +19,12 @@ MINIKERAS_HAS = [name for name in KERAS if hasattr(keras.metrics, name)]
 
 @pytest.mark.parametrize("name", MINIKERAS_HAS)
 def test_each_metric_has_keras_direction(name):
-    kwargs = {"MeanMetricWrapper": {"fn": keras.losses.mean_squared_error}}.get(name, {})
+    kwargs = {"MeanMetricWrapper": {"fn": keras.losses.mean_squared_error},
+              "IoU": {"num_classes": 3, "target_class_ids": [0]}, "MeanIoU": {"num_classes": 3},
+              "OneHotIoU": {"num_classes": 3, "target_class_ids": [0]}, "OneHotMeanIoU": {"num_classes": 3},
+              "PrecisionAtRecall": {"recall": 0.5}, "RecallAtPrecision": {"precision": 0.5},
+              "SensitivityAtSpecificity": {"specificity": 0.5},
+              "SpecificityAtSensitivity": {"sensitivity": 0.5}}.get(name, {})
     metric = getattr(keras.metrics, name)(**kwargs)
     assert getattr(metric, "_direction", None) == KERAS[name]
 

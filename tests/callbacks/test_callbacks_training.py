@@ -86,7 +86,7 @@ def test_learning_rate_scheduler_rate_is_used_by_the_updates(spiral, classifier)
     x, y = spiral
     model = classifier()
     seen = []
-    probe = keras.callbacks.LambdaCallback(on_train_batch_begin=lambda b, logs: seen.append(model.optimizer.learning_rate))
+    probe = keras.callbacks.LambdaCallback(on_train_batch_begin=lambda b, logs: seen.append(float(model.optimizer.learning_rate)))
     before = model.get_weights()
     model.fit(x, y, epochs=2, verbose=0, callbacks=[keras.callbacks.LearningRateScheduler(lambda e, lr: 0.0), probe])
     assert set(seen) == {0.0}
