@@ -132,11 +132,12 @@ class Buffers:
     def take(self, role, shape, dtype, zeros=False, fill=None):
         """A free array of ``role`` with this shape and dtype, or a new one (zero when ``zeros``,
         else ``fill`` when given, else uninitialized)."""
-        free = self._free.get(role)
-        if free:
-            array = free.pop()
-            if array.shape == tuple(shape) and array.dtype == dtype:
-                return array
+        try:
+            array = self._free[role].pop()  # one atomic pop: threads predicting at once get different arrays
+        except (KeyError, IndexError):
+            array = None
+        if array is not None and array.shape == tuple(shape) and array.dtype == dtype:
+            return array
         if zeros:
             return np.zeros(shape, dtype)
         return np.empty(shape, dtype) if fill is None else np.full(shape, fill, dtype)
