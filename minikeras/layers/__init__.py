@@ -14,12 +14,25 @@ from .core import ActivityRegularization, Identity
 from .normalization import BatchNormalization, LayerNormalization, RMSNormalization, UnitNormalization
 from .preprocessing import Normalization, Rescaling
 from .reshaping import Flatten, Permute, RepeatVector, Reshape
+from .convolutional import Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose
+from .depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
+from .pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+                      GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D)
+from .spatial import (Cropping1D, Cropping2D, SpatialDropout1D, SpatialDropout2D, UpSampling1D, UpSampling2D,
+                      ZeroPadding1D, ZeroPadding2D)
+
+# The convolution family (layers/convolutional.py, depthwise.py, pooling.py, spatial.py).
+_SPATIAL = (Conv1D, Conv2D, Conv1DTranspose, Conv2DTranspose, DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D,
+            SeparableConv2D, MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D, GlobalMaxPooling1D,
+            GlobalMaxPooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, ZeroPadding1D, ZeroPadding2D,
+            Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, SpatialDropout1D, SpatialDropout2D)
 
 _registry = Registry("layer")
 for _cls in (Dense, Activation, Softmax, Dropout, InputLayer, Flatten, Reshape, BatchNormalization,
              LayerNormalization, Normalization, Rescaling, ReLU, LeakyReLU, PReLU, ELU, GaussianNoise,
              GaussianDropout, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, Identity,
-             ActivityRegularization, Permute, RepeatVector, UnitNormalization, RMSNormalization, Lambda):
+             ActivityRegularization, Permute, RepeatVector, UnitNormalization, RMSNormalization, Lambda,
+             *_SPATIAL):
     _registry.register(_cls, _cls.__name__)
 
 
@@ -78,4 +91,5 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "Dropout", "Input", "Input
            "LeakyReLU", "PReLU", "ELU", "GaussianNoise", "GaussianDropout", "Add", "Subtract", "Multiply",
            "Average", "Maximum", "Minimum", "Concatenate", "Dot", "add", "subtract", "multiply", "average",
            "maximum", "minimum", "concatenate", "dot", "Identity", "ActivityRegularization", "Permute",
-           "RepeatVector", "UnitNormalization", "RMSNormalization", "serialize", "deserialize"]
+           "RepeatVector", "UnitNormalization", "RMSNormalization", "serialize", "deserialize",
+           *(_cls.__name__ for _cls in _SPATIAL)]

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 NAMES = ["mnist_mlp", "mnist_relu_logits", "mnist_sigmoid_quadratic", "spiral", "vertical",
          "linear_regression", "xor", "perceptron", "fashion_mnist_mlp", "beginner_quickstart", "functional_api",
-         "subclassing"]
+         "subclassing", "mnist_convnet", "fashion_mnist_cnn"]
 RESULT = re.compile(r"^result: (\w+) = (\S+)", re.MULTILINE)
 
 

@@ -36,6 +36,9 @@ CHECKS = {
     # the guide's VAE (conv) is near 150 after 10 epochs; this Dense one after 5 must have fallen below 170
     "subclassing": {"add_loss_last_epoch_loss": lambda v: float(v) < 170, "reloaded_identical": lambda v: v == "True",
                     "train_step_last_epoch_loss": lambda v: float(v) < 170},
+    # keras.io's convnet: Keras reaches about 0.99 (0.9922 measured); the target is 0.99
+    "mnist_convnet": {"test_accuracy": at_least(0.99), "reloaded_identical": lambda v: v == "True"},
+    "fashion_mnist_cnn": {"test_accuracy": at_least(0.91)},
 }
 
 
@@ -46,7 +49,7 @@ def test_every_example_has_a_check():
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_example_reaches_its_figure(name, tmp_path):
-    if name == "fashion_mnist_mlp" and not fashion_mnist_available():
+    if name in ("fashion_mnist_mlp", "fashion_mnist_cnn") and not fashion_mnist_available():
         pytest.skip("the Fashion-MNIST files are not on this machine")
     code, stdout, stderr, results = finish(start(name, tmp_path, quick=False), timeout=3 * 3600)
     assert code == 0, f"{name}.py exited {code}\n{stdout[-2000:]}\n{stderr[-3000:]}"

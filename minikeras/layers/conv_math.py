@@ -1,0 +1,155 @@
+"""The arithmetic the convolution and pooling layers share, in NHWC.
+
+Every spatial layer works on 4-D ``(batch, rows, cols, channels)`` arrays: a 1-D layer views
+its ``(batch, steps, channels)`` input as one row (``(batch, 1, steps, channels)``), and
+``data_format="channels_first"`` is transposed at the layer's edges. Here:
+
+- argument checks (``normalize_tuple``, ``normalize_padding``, ``normalize_data_format``);
+- Keras's output lengths and paddings (``"same"`` pads ``max((ceil(n/s) - 1)·s + (k-1)·d + 1 - n, 0)``,
+  the smaller half first; ``"causal"`` pads ``(k-1)·d`` on the left);
+- ``patches``: the strided view ``(N, OH, OW, kh, kw, C)`` of a padded input, which im2col copies
+  once into a column matrix ordered (kh, kw, C), so ``kernel.reshape(kh·kw·C, filters)`` needs
+  no transpose;
+- ``offset_view``: the input positions one kernel offset touches, so gradients are added by
+  one strided ``+=`` per kernel offset (col2im without ``np.add.at``);
+- ``Buffers``: the working arrays a layer reuses from one step to the next.
+"""
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..utils import checks
+
+
+def normalize_tuple(value, rank, what, minimum=1):
+    """``value`` (an int or a sequence of ``rank`` ints) as a tuple of ``rank`` ints >= ``minimum``."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        value = (value,) * rank
+    if not isinstance(value, (list, tuple)) or len(value) != rank:
+        raise ValueError(f"{what} must be an integer or a tuple of {rank} integers, got {value!r}")
+    return tuple(checks.integer(v, what, minimum=minimum) for v in value)
+
+
+def normalize_padding(padding, what, allowed=("valid", "same")):
+    """``padding`` lower-cased; one of ``allowed`` (else a ValueError naming the choices)."""
+    name = padding.lower() if isinstance(padding, str) else padding
+    if name not in allowed:
+        raise ValueError(f"{what} must be one of {', '.join(repr(a) for a in allowed)}, got {padding!r}")
+    return name
+
+
+def normalize_data_format(data_format, what):
+    """``None`` (Keras's image_data_format, ``"channels_last"`` here) or one of the two formats."""
+    if data_format is None:
+        return "channels_last"
+    name = data_format.lower() if isinstance(data_format, str) else data_format
+    if name not in ("channels_last", "channels_first"):
+        raise ValueError(f"{what} must be 'channels_last' or 'channels_first', got {data_format!r}")
+    return name
+
+
+def effective_size(kernel, dilation):
+    """The span of a dilated kernel: ``(k - 1)·d + 1``."""
+    return (kernel - 1) * dilation + 1
+
+
+def pads_for(length, kernel, stride, dilation, padding):
+    """``(before, after)`` padding of one spatial axis (Keras's rule for each padding mode)."""
+    span = effective_size(kernel, dilation)
+    if padding == "valid":
+        return 0, 0
+    if padding == "causal":
+        return span - 1, 0
+    total = max((math.ceil(length / stride) - 1) * stride + span - length, 0)
+    return total // 2, total - total // 2
+
+
+def output_length(length, kernel, stride, dilation, padding):
+    """Keras's output length of one axis, or None when ``length`` is unknown."""
+    if length is None:
+        return None
+    if padding == "valid":
+        return max((length - effective_size(kernel, dilation)) // stride + 1, 0)
+    return math.ceil(length / stride)
+
+
+def transpose_output_length(length, kernel, stride, dilation, padding, output_padding):
+    """Keras's output length of a transposed convolution (``deconv_output_length``)."""
+    if length is None:
+        return None
+    span = effective_size(kernel, dilation)
+    if output_padding is None:
+        return length * stride + max(span - stride, 0) if padding == "valid" else length * stride
+    pad = span // 2 if padding == "same" else 0
+    return (length - 1) * stride + span - 2 * pad + output_padding
+
+
+def transpose_crop(kernel, stride, dilation, padding, output_padding):
+    """Where a transposed convolution's output starts in its full scatter
+    (``(n - 1)·s + span`` long): JAX's left padding rule, ``span - 1 - left_pad``."""
+    span = effective_size(kernel, dilation)
+    if padding == "valid":
+        return 0
+    if output_padding is None:
+        pad_len = stride + span - 2
+    else:
+        pad_len = span + span % 2 - 2 + output_padding
+    return span - 1 - min(pad_len // 2 + pad_len % 2, span - 1)
+
+
+def patches(xp, kernel, strides, dilation, out_shape):
+    """The read-only view ``(N, OH, OW, kh, kw, C)`` of padded ``xp`` (N, Hp, Wp, C): element
+    ``[n, i, j, a, b, c] = xp[n, i·sh + a·dh, j·sw + b·dw, c]``."""
+    sn, sh, sw, sc = xp.strides
+    n, c = xp.shape[0], xp.shape[3]
+    return as_strided(xp, (n, out_shape[0], out_shape[1], kernel[0], kernel[1], c),
+                      (sn, sh * strides[0], sw * strides[1], sh * dilation[0], sw * dilation[1], sc),
+                      writeable=False)
+
+
+def offset_view(xp, a, b, strides, dilation, out_shape):
+    """The positions of ``xp`` that kernel offset ``(a, b)`` reads for each output position:
+    ``xp[:, a·dh :: sh, b·dw :: sw]`` cut to ``out_shape`` (a writable view)."""
+    top, left = a * dilation[0], b * dilation[1]
+    return xp[:, top:top + (out_shape[0] - 1) * strides[0] + 1:strides[0],
+              left:left + (out_shape[1] - 1) * strides[1] + 1:strides[1]]
+
+
+class Buffers:
+    """Working arrays a layer reuses across steps, by role.
+
+    ``take`` hands out a free array of the role (or a new one), ``give`` returns it once its
+    contents are no longer needed. An array kept for a backward pass is given back by that
+    backward, so a layer called twice before its backward (a shared layer) gets two arrays.
+    ``zeros=True`` (``fill=``) arrays are zero (the fill) when new; callers keep the parts they never
+    write as they were.
+    """
+
+    def __init__(self):
+        self._free = {}
+
+    def take(self, role, shape, dtype, zeros=False, fill=None):
+        """A free array of ``role`` with this shape and dtype, or a new one (zero when ``zeros``,
+        else ``fill`` when given, else uninitialized)."""
+        try:
+            array = self._free[role].pop()  # one atomic pop: threads predicting at once get different arrays
+        except (KeyError, IndexError):
+            array = None
+        if array is not None and array.shape == tuple(shape) and array.dtype == dtype:
+            return array
+        if zeros:
+            return np.zeros(shape, dtype)
+        return np.empty(shape, dtype) if fill is None else np.full(shape, fill, dtype)
+
+    def give(self, role, array):
+        if array is not None:
+            free = self._free.setdefault(role, [])
+            if len(free) < 2:
+                free.append(array)
+
+    def __deepcopy__(self, memo):
+        return Buffers()
+
+    def __getstate__(self):
+        return {"_free": {}}
