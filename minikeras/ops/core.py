@@ -135,14 +135,42 @@ def record_op(tape, forward, vjp, args, kwargs, name):
     return result
 
 
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def _tensors_to_positions(parameters, args, kwargs):
+    """``(args, kwargs)`` with the arguments given by keyword (``ops.add(x1=a, x2=b)``) moved to
+    their positions, any skipped before them filled with their defaults, so that tensors
+    given by keyword are recorded and differentiated as positional ones are."""
+    positional = [p for p in parameters if p.kind in _POSITIONAL]
+    last = max((i for i, p in enumerate(positional) if p.name in kwargs), default=-1)
+    if last < len(args):
+        return args, kwargs
+    args, kwargs = list(args), dict(kwargs)
+    for parameter in positional[len(args):last + 1]:
+        if parameter.name in kwargs:
+            args.append(kwargs.pop(parameter.name))
+        elif parameter.default is not inspect.Parameter.empty:
+            args.append(parameter.default)
+        else:
+            raise TypeError(f"{parameter.name} is required before {positional[last].name}")
+    return tuple(args), kwargs
+
+
 def differentiable(vjp, name=None):
     """Declare a differentiable op: ``@differentiable(vjp) def name(x, ...)`` (see the module doc);
     ``name`` is the op's name in errors and graph nodes when it differs from the function's."""
     def wrap(forward):
         op_name = name or forward.__name__
+        parameters = list(inspect.signature(forward).parameters.values())
 
         @functools.wraps(forward)
         def op(*args, **kwargs):
+            if kwargs:
+                for v in kwargs.values():
+                    if type(v) in _NOT_PLAIN:
+                        args, kwargs = _tensors_to_positions(parameters, args, kwargs)
+                        break
             tape = getattr(_local, "tape", None)
             if tape is None:
                 for a in args:

@@ -355,3 +355,24 @@ def test_variables_are_watched_by_ops():
     grad_kernel, grad_frozen = tape.gradient(y, [kernel, frozen])
     np.testing.assert_allclose(grad_kernel, a.T @ (2 * (a @ kernel.value + 1)), rtol=1e-6)
     assert grad_frozen is None
+
+
+def test_tensors_given_by_keyword_are_recorded_like_positional_ones():
+    keras = minikeras
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(3, 4)).astype(np.float32)
+    b = rng.normal(size=(4, 2)).astype(np.float32)
+    grads = []
+    for by_keyword in (False, True):
+        with keras.GradientTape() as tape:
+            ta = tape.watch(a)
+            product = ops.matmul(x1=ta, x2=b) if by_keyword else ops.matmul(ta, b)
+            total = ops.sum(x=ops.multiply(product, product), axis=None) if by_keyword else \
+                ops.sum(ops.multiply(product, product))
+        grads.append(tape.gradient(total, ta))
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-6)
+    np.testing.assert_allclose(grads[0], 2 * (a @ b) @ b.T, rtol=1e-5)
+    # on symbolic tensors too: the graph node takes the keyword tensor as an input
+    x = keras.Input((4,))
+    model = keras.Model(x, ops.add(x1=x, x2=x))
+    np.testing.assert_allclose(model.predict(a, verbose=0), 2 * a, rtol=1e-6)
