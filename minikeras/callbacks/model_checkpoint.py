@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 
+from ..distribution.data_parallel import writes_files
 from .monitor_callback import MonitorCallback
 from .save_schedule import SaveSchedule
 
@@ -87,8 +88,8 @@ class ModelCheckpoint(MonitorCallback):
     def _save_model(self, epoch, batch, logs):
         logs = dict(logs or {})
         filepath = self._get_file_path(epoch, batch, logs)
-        if not self._should_save_model(epoch, logs, filepath):
-            return
+        if not self._should_save_model(epoch, logs, filepath) or not writes_files():
+            return  # (data-parallel: every rank decides the same, rank 0 writes)
         if os.path.isdir(filepath):
             raise IOError(f"ModelCheckpoint filepath must be a file, not an existing directory: {filepath}")
         directory = os.path.dirname(filepath)

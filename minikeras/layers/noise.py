@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from ..utils import checks
+from ..distribution.data_parallel import batch_draw
 from ..utils.random import generator_for, make_generator
 from .layer import Layer
 
@@ -31,7 +32,8 @@ class GaussianNoise(Layer):
     def call(self, x, training=False):
         if not training or self.stddev == 0:
             return x
-        noise = generator_for(self._generator).standard_normal(x.shape, dtype=np.float32)
+        noise = batch_draw(lambda shape: generator_for(self._generator).standard_normal(shape, dtype=np.float32),
+                           x.shape)
         noise *= np.float32(self.stddev)
         return x + noise
 
@@ -65,7 +67,8 @@ class GaussianDropout(Layer):
             if training:
                 self._noise = None
             return x
-        noise = generator_for(self._generator).standard_normal(x.shape, dtype=np.float32)
+        noise = batch_draw(lambda shape: generator_for(self._generator).standard_normal(shape, dtype=np.float32),
+                           x.shape)
         noise *= np.float32(math.sqrt(self.rate / (1 - self.rate)))
         noise += np.float32(1)
         self._noise = noise
