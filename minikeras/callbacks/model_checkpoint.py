@@ -61,7 +61,7 @@ class ModelCheckpoint(MonitorCallback):
 
     def _should_save_model(self, epoch, logs, filepath):
         if not self.save_best_only:
-            if self.verbose > 0:
+            if self.verbose > 0 and writes_files():  # (data-parallel: rank 0 speaks)
                 print(f"\nEpoch {epoch + 1}: saving model to {filepath}", flush=True)
             return True
         current = logs.get(self.monitor)
@@ -76,12 +76,12 @@ class ModelCheckpoint(MonitorCallback):
             self._set_monitor_op()
         best = "None" if self.best is None else f"{self.best:.5f}"
         if self._is_improvement(current, self.best):
-            if self.verbose > 0:
+            if self.verbose > 0 and writes_files():
                 print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to {current:.5f}, "
                       f"saving model to {filepath}", flush=True)
             self.best = current
             return True
-        if self.verbose > 0:
+        if self.verbose > 0 and writes_files():
             print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}", flush=True)
         return False
 

@@ -16,9 +16,10 @@ nothing else runs. What happens, and why it gives the single-process result:
 - Gradients (``reduce_gradients``, called from ``Optimizer.apply``): each rank's loss is the
   mean over its rows, so each scales its gradient by its share ``c_r / C`` of the step's
   loss denominator (rows; the sum of sample weights for ``"mean_with_sample_weight"``)
-  before one in-place allreduce of a preallocated flat float32 buffer: the sum is the
-  gradient of the global batch, bitwise equal on every rank. The moving statistics of
-  BatchNormalization layers (not ``synchronized``) ride in the same buffer and are averaged.
+  before one in-place allreduce of the packed gradients (one preallocated flat float32
+  buffer; gradients not packed are copied into one): the sum is the gradient of the global
+  batch, bitwise equal on every rank. The moving statistics of BatchNormalization layers (not
+  ``synchronized``) are averaged over the ranks by a second, small allreduce.
 - Logs (``logs``): the loss and metric states are sums and counts; they are summed over the
   ranks (one float64 allreduce) before a result is computed, so every rank logs the same
   numbers and every callback decides the same way.
@@ -269,37 +270,34 @@ class DataParallel:
         the gradients are averaged.
         """
         scale = np.float32(1 / world.size if self._scale is None else self._scale)
-        moving = [variable.value for variable in self._moving]
         packing = variables[0].packing if variables else None
         if packing is not None and packing.intact(variables, grads):
-            targets = [packing.grads]
+            # The packed gradients are one preallocated flat float32 buffer: scaled and summed in
+            # place (the grads are views of it).
+            packing.grads *= scale
+            world.allreduce_(packing.grads)
         else:
             grads = [None if g is None else np.asarray(g, dtype=np.float32) for g in grads]
-            targets = [g for g in grads if g is not None]
-        sizes = [a.size for a in targets] + [a.size for a in moving]
-        buffer = self._flat(sum(sizes))
-        start = 0
-        for array in targets:
-            np.multiply(array, scale, out=buffer[start:start + array.size].reshape(array.shape))
-            start += array.size
-        share = np.float32(1 / world.size)
-        for array in moving:
-            np.multiply(array, share, out=buffer[start:start + array.size].reshape(array.shape))
-            start += array.size
-        world.allreduce_(buffer)
-        start = 0
-        if packing is not None and targets and targets[0] is packing.grads:
-            packing.grads[...] = buffer[:packing.grads.size]  # the grads are views of it
-            start = packing.grads.size
-        else:
-            reduced = []
+            buffer = self._flat(sum(g.size for g in grads if g is not None))
+            start = 0
+            for g in grads:
+                if g is not None:
+                    np.multiply(g, scale, out=buffer[start:start + g.size].reshape(g.shape))
+                    start += g.size
+            world.allreduce_(buffer)
+            reduced, start = [], 0
             for g in grads:
                 reduced.append(None if g is None else buffer[start:start + g.size].reshape(g.shape))
                 start += 0 if g is None else g.size
             grads = reduced
-        for array in moving:
-            array[...] = buffer[start:start + array.size].reshape(array.shape)
-            start += array.size
+        if self._moving:  # per-rank BatchNormalization statistics: their mean over the ranks
+            moving = [variable.value for variable in self._moving]
+            buffer = np.concatenate([m.reshape(-1) for m in moving]) * np.float32(1 / world.size)
+            world.allreduce_(buffer)
+            start = 0
+            for m in moving:
+                m[...] = buffer[start:start + m.size].reshape(m.shape)
+                start += m.size
         return grads
 
     def global_mean(self, values, reduce):

@@ -3,8 +3,8 @@ import math
 
 import numpy as np
 
+from ..distribution import data_parallel as _parallel
 from ..utils import checks
-from ..distribution.data_parallel import batch_draw
 from ..utils.random import generator_for, make_generator
 from .layer import Layer
 
@@ -32,8 +32,7 @@ class GaussianNoise(Layer):
     def call(self, x, training=False):
         if not training or self.stddev == 0:
             return x
-        noise = batch_draw(lambda shape: generator_for(self._generator).standard_normal(shape, dtype=np.float32),
-                           x.shape)
+        noise = _normal(generator_for(self._generator), x.shape)
         noise *= np.float32(self.stddev)
         return x + noise
 
@@ -67,8 +66,7 @@ class GaussianDropout(Layer):
             if training:
                 self._noise = None
             return x
-        noise = batch_draw(lambda shape: generator_for(self._generator).standard_normal(shape, dtype=np.float32),
-                           x.shape)
+        noise = _normal(generator_for(self._generator), x.shape)
         noise *= np.float32(math.sqrt(self.rate / (1 - self.rate)))
         noise += np.float32(1)
         self._noise = noise
@@ -79,3 +77,10 @@ class GaussianDropout(Layer):
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+def _normal(generator, shape):
+    """Standard normal float32 noise for a batch (data-parallel: this rank's rows of the global batch's)."""
+    if _parallel.ROWS is None:
+        return generator.standard_normal(shape, dtype=np.float32)
+    return _parallel.batch_draw(lambda size: generator.standard_normal(size, dtype=np.float32), shape)
