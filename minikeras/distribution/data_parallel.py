@@ -171,6 +171,7 @@ class DataParallel:
         self.check_same(model, {"epochs": epochs, "training data": _describe(batches),
                                 "validation data": None if validation is None else _describe(validation)})
         self._moving = _moving_statistics(model)
+        _check_synchronized_rows(model, batches)
         return self.train_runner(model), bool(world.allreduce_max(int(bool(batch_logs_wanted))))
 
     def end_fit(self):
@@ -222,6 +223,7 @@ class DataParallel:
     def train_runner(self, model):
         """``run(x, y, sample_weight)``: one distributed training step on this rank's rows."""
         count = _loss_count(model)
+        summed = getattr(getattr(model, "loss", None), "reduction", None) == "sum" and model._output_specs is None
 
         def run(x, y, sample_weight):
             global ROWS
@@ -232,12 +234,15 @@ class DataParallel:
             r = world.rank
             rows, total_rows = int(counts[r, 1]), int(counts[:, 1].sum())
             denominator = counts[:, 2].sum()
-            self._scale = counts[r, 2] / denominator if denominator else 0.0
+            if summed:  # reduction="sum": the global loss is the sum of the ranks' losses
+                self._scale = 1.0
+            else:
+                self._scale = counts[r, 2] / denominator if denominator else 0.0
             ROWS = (int(counts[:r, 1].sum()), rows, total_rows)
             try:
-                if rows and counts[r, 2] != rows:
-                    # A loss divided by the sum of the weights: its logged mean weighs each rank's
-                    # value by its share of that sum (the tracker counts rows).
+                if rows and (summed or counts[r, 2] != rows):
+                    # A loss not divided by the rows: its logged mean weighs each rank's value by
+                    # its share of the global loss (the tracker counts rows).
                     tracker = model._loss_tracker
                     before = tracker.total
                     model._run_train_step(x, y, sample_weight)
@@ -525,19 +530,36 @@ def _describe(adapter):
 def _moving_statistics(model):
     """The moving mean and variance variables of every BatchNormalization layer that keeps per-rank
     statistics (not ``synchronized``), averaged across ranks at every step."""
-    found, seen = [], set()
+    return tuple(variable for layer in _all_layers(model)
+                 if type(layer).__name__ == "BatchNormalization" and not getattr(layer, "synchronized", False)
+                 and getattr(layer, "moving_mean", None) is not None
+                 for variable in (layer.moving_mean, layer.moving_variance))
 
-    def walk(layer):
-        if id(layer) in seen:
-            return
-        seen.add(id(layer))
-        if type(layer).__name__ == "BatchNormalization" and not getattr(layer, "synchronized", False) \
-                and getattr(layer, "moving_mean", None) is not None:
-            found.extend([layer.moving_mean, layer.moving_variance])
-        for child in layer._sublayers():
-            walk(child)
-    walk(model)
-    return tuple(found)
+
+def _check_synchronized_rows(model, batches):
+    """Synchronized BatchNormalization takes part in collectives in the forward pass: every rank
+    needs rows in every step, so a batch of arrays must have at least one row per rank."""
+    from ..models.data_adapter import ArrayAdapter
+    if not isinstance(batches, ArrayAdapter) or not any(
+            type(layer).__name__ == "BatchNormalization" and getattr(layer, "synchronized", False)
+            for layer in _all_layers(model)):
+        return
+    last = batches.num_samples % batches.batch_size or batches.batch_size
+    if min(last, batches.num_samples) < world.size:
+        raise ValueError(f"DataParallel: BatchNormalization(synchronized=True) needs a row for each of the "
+                         f"{world.size} processes in every batch, but the last batch of {batches.num_samples} rows "
+                         f"in batches of {batches.batch_size} has {last}; change batch_size or drop rows")
+
+
+def _all_layers(model):
+    found, seen, stack = [], set(), [model]
+    while stack:
+        layer = stack.pop()
+        if id(layer) not in seen:
+            seen.add(id(layer))
+            found.append(layer)
+            stack.extend(layer._sublayers())
+    return found
 
 
 def _empty_train_step(model):

@@ -48,7 +48,7 @@ def gradients():
     keras.utils.set_random_seed(1)
     x, y, w = data(11)
     out = {}
-    for reduction in ("sum_over_batch_size", "mean_with_sample_weight"):
+    for reduction in ("sum_over_batch_size", "mean_with_sample_weight", "sum"):
         model = mlp()
         model.compile(optimizer=RecordingSGD(0.1),
                       loss=keras.losses.SparseCategoricalCrossentropy(reduction=reduction), metrics=["accuracy"])
@@ -248,6 +248,18 @@ SCENARIOS = {"gradients": lambda tmp: gradients(), "fit_adam": fit_adam, "fit_sg
              "forever": lambda tmp: failing(Started())}
 
 
+def openblas_threads():
+    """The thread count of the OpenBLAS NumPy loaded (None without OpenBLAS)."""
+    from minikeras.optimizers import openblas
+    for library in openblas.libraries():
+        for name in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_", "openblas_get_num_threads",
+                     "scipy_openblas_get_num_threads"):
+            get = getattr(library, name, None)
+            if get is not None:
+                return get()
+    return None
+
+
 def run(out_dir, names):
     keras.distribution.initialize()
     keras.distribution.set_distribution(keras.distribution.DataParallel())
@@ -258,6 +270,9 @@ def run(out_dir, names):
             os.makedirs(tmp, exist_ok=True)
             results[name] = SCENARIOS[name](tmp)
         results["blas_threads"] = os.environ.get("OMP_NUM_THREADS")
+        results["openblas_threads"] = openblas_threads()
+        from minikeras.optimizers import optimizer
+        results["update_threads"] = optimizer.UPDATE_THREADS
         results["mpi4py_imported"] = "mpi4py" in sys.modules
         return results
     finally:
