@@ -8,7 +8,7 @@ import sys
 from . import registry
 from . import activations, backend, callbacks, constraints, datasets, initializers, layers, losses, metrics, models
 from . import optimizers
-from . import config, ops, random, regularizers, saving, utils
+from . import config, distribution, ops, random, regularizers, saving, utils
 from .initializers import Initializer
 from .layers import Input, Layer
 from .losses import Loss
@@ -33,7 +33,7 @@ def version():
     """The version of minikeras (Keras: ``keras.version()`` gives Keras's)."""
     return __version__
 
-__all__ = ["activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models",
+__all__ = ["activations", "backend", "callbacks", "constraints", "datasets", "distribution", "initializers", "layers", "losses", "metrics", "models",
            "ops", "optimizers", "random", "regularizers", "saving", "utils", "config", "GradientTape", "Input",
            "Layer", "Model", "Sequential", "load_model", "Loss", "Metric", "Optimizer", "Initializer",
            "Regularizer", "Variable", "version"]

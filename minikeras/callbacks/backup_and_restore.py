@@ -3,6 +3,7 @@ import json
 import os
 import shutil
 
+from ..distribution.data_parallel import writes_files
 from .callback import Callback
 from .save_schedule import SaveSchedule
 
@@ -80,6 +81,8 @@ class BackupAndRestore(Callback):
             self._save_model()
 
     def _save_model(self):
+        if not writes_files():  # data-parallel: rank 0 backs up; fit broadcasts its weights after a restore
+            return
         os.makedirs(self.backup_dir, exist_ok=True)
         if self.double_checkpoint:
             if os.path.exists(self._weights_path):
@@ -95,6 +98,6 @@ class BackupAndRestore(Callback):
     def on_train_end(self, logs=None):
         if getattr(self.model, "_training_interrupted", False):
             return
-        if self.delete_checkpoint and os.path.exists(self.backup_dir):
+        if self.delete_checkpoint and writes_files() and os.path.exists(self.backup_dir):
             shutil.rmtree(self.backup_dir)
 

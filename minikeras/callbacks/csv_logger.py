@@ -5,6 +5,7 @@ import os
 
 import numpy as np
 
+from ..distribution.data_parallel import writes_files
 from .callback import Callback
 
 
@@ -37,6 +38,8 @@ class CSVLogger(Callback):
         self.csv_file = None
 
     def on_train_begin(self, logs=None):
+        if not writes_files():  # data-parallel: rank 0 writes the file, the others see the same logs
+            return
         if self.append:
             if os.path.exists(self.filename):
                 with open(self.filename, "r", newline="") as f:
@@ -52,6 +55,8 @@ class CSVLogger(Callback):
         self.keys = None
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.csv_file is None:
+            return
         logs = logs or {}
         if self.keys is None:
             self.keys = sorted(logs)

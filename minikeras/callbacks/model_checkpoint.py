@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 
+from ..distribution.data_parallel import writes_files
 from .monitor_callback import MonitorCallback
 from .save_schedule import SaveSchedule
 
@@ -60,7 +61,7 @@ class ModelCheckpoint(MonitorCallback):
 
     def _should_save_model(self, epoch, logs, filepath):
         if not self.save_best_only:
-            if self.verbose > 0:
+            if self.verbose > 0 and writes_files():  # (data-parallel: rank 0 speaks)
                 print(f"\nEpoch {epoch + 1}: saving model to {filepath}", flush=True)
             return True
         current = logs.get(self.monitor)
@@ -75,20 +76,20 @@ class ModelCheckpoint(MonitorCallback):
             self._set_monitor_op()
         best = "None" if self.best is None else f"{self.best:.5f}"
         if self._is_improvement(current, self.best):
-            if self.verbose > 0:
+            if self.verbose > 0 and writes_files():
                 print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to {current:.5f}, "
                       f"saving model to {filepath}", flush=True)
             self.best = current
             return True
-        if self.verbose > 0:
+        if self.verbose > 0 and writes_files():
             print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}", flush=True)
         return False
 
     def _save_model(self, epoch, batch, logs):
         logs = dict(logs or {})
         filepath = self._get_file_path(epoch, batch, logs)
-        if not self._should_save_model(epoch, logs, filepath):
-            return
+        if not self._should_save_model(epoch, logs, filepath) or not writes_files():
+            return  # (data-parallel: every rank decides the same, rank 0 writes)
         if os.path.isdir(filepath):
             raise IOError(f"ModelCheckpoint filepath must be a file, not an existing directory: {filepath}")
         directory = os.path.dirname(filepath)

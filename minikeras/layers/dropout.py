@@ -1,6 +1,7 @@
 """Dropout: zero a random fraction of inputs during training."""
 import numpy as np
 
+from ..distribution import data_parallel as _parallel
 from ..utils import checks
 from ..utils.random import generator_for, make_generator
 from .layer import Layer
@@ -40,7 +41,11 @@ class Dropout(Layer):
         shape = x.shape
         if self.noise_shape is not None:
             shape = tuple(s if n is None else n for s, n in zip(x.shape, self.noise_shape))
-        keep = generator_for(self._generator).random(shape, dtype=np.float32) >= self.rate
+        generator = generator_for(self._generator)
+        if _parallel.ROWS is None:
+            keep = generator.random(shape, dtype=np.float32) >= self.rate
+        else:  # data-parallel: this rank's rows of the global batch's mask, as one process draws it
+            keep = _parallel.batch_draw(lambda size: generator.random(size, dtype=np.float32), shape) >= self.rate
         self._mask = keep.astype(np.float32)
         self._mask *= np.float32(1 / (1 - self.rate))
         return x * self._mask

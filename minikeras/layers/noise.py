@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from ..distribution import data_parallel as _parallel
 from ..utils import checks
 from ..utils.random import generator_for, make_generator
 from .layer import Layer
@@ -31,7 +32,7 @@ class GaussianNoise(Layer):
     def call(self, x, training=False):
         if not training or self.stddev == 0:
             return x
-        noise = generator_for(self._generator).standard_normal(x.shape, dtype=np.float32)
+        noise = _normal(generator_for(self._generator), x.shape)
         noise *= np.float32(self.stddev)
         return x + noise
 
@@ -65,7 +66,7 @@ class GaussianDropout(Layer):
             if training:
                 self._noise = None
             return x
-        noise = generator_for(self._generator).standard_normal(x.shape, dtype=np.float32)
+        noise = _normal(generator_for(self._generator), x.shape)
         noise *= np.float32(math.sqrt(self.rate / (1 - self.rate)))
         noise += np.float32(1)
         self._noise = noise
@@ -76,3 +77,10 @@ class GaussianDropout(Layer):
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+def _normal(generator, shape):
+    """Standard normal float32 noise for a batch (data-parallel: this rank's rows of the global batch's)."""
+    if _parallel.ROWS is None:
+        return generator.standard_normal(shape, dtype=np.float32)
+    return _parallel.batch_draw(lambda size: generator.standard_normal(size, dtype=np.float32), shape)

@@ -1,6 +1,7 @@
 """BatchNormalization and LayerNormalization: normalize, then scale by gamma and shift by beta."""
 import numpy as np
 
+from ..distribution import data_parallel as _parallel
 from ..utils import checks
 from .. import constraints, initializers, regularizers
 from ..tape import keeping_state
@@ -39,8 +40,14 @@ class BatchNormalization(Layer):
     ``trainable=False`` (as in Keras), uses the moving statistics instead.
 
     Weights as Keras creates them: ``gamma`` (when ``scale``), ``beta`` (when ``center``),
-    ``moving_mean``, ``moving_variance``; the last two are non-trainable. ``renorm`` and
-    ``synchronized`` are accepted only at their defaults.
+    ``moving_mean``, ``moving_variance``; the last two are non-trainable. ``renorm`` is
+    accepted only at its default.
+
+    Under a ``keras.distribution.DataParallel`` over several processes, each rank normalizes
+    with the statistics of its own rows (and the moving statistics are averaged over the
+    ranks at every step); with ``synchronized=True`` the mean and variance are those of the
+    whole global batch (and so is the backward pass), as in one process. Without a
+    distribution ``synchronized`` changes nothing, as in Keras.
     """
 
     compute_output_shape = Layer.same_shape
@@ -52,7 +59,8 @@ class BatchNormalization(Layer):
                  renorm_momentum=0.99, synchronized=False, **kwargs):
         super().__init__(**kwargs)
         cls = type(self).__name__
-        _refuse(cls, renorm=renorm, renorm_clipping=renorm_clipping, synchronized=synchronized)
+        _refuse(cls, renorm=renorm, renorm_clipping=renorm_clipping)
+        self.synchronized = _check_flag(synchronized, "synchronized", cls)
         checks.integer(axis, f"{cls} axis")
         checks.number(momentum, f"{cls} momentum", minimum=0, maximum=1)
         self.axis = int(axis)
@@ -123,9 +131,16 @@ class BatchNormalization(Layer):
             if training or keeping_state():
                 self._cache = ("frozen", multiplier.reshape(shape))
             return x * multiplier.reshape(shape) + offset.reshape(shape)
-        mean = np.mean(x, axis=reduce, keepdims=True)
-        centered = x - mean
-        variance = np.mean(np.square(centered), axis=reduce)
+        parallel = _parallel.ACTIVE if self.synchronized else None
+        if parallel is None:
+            mean = np.mean(x, axis=reduce, keepdims=True)
+            centered = x - mean
+            variance = np.mean(np.square(centered), axis=reduce)
+            count = None
+        else:  # the moments of the global batch, summed over the ranks
+            mean, count = parallel.global_mean(x, reduce)
+            centered = x - mean
+            variance = parallel.global_mean(np.square(centered), reduce)[0].reshape(-1)
         inv = 1 / np.sqrt(variance + np.float32(self.epsilon))
         x_hat = np.multiply(centered, inv.reshape(shape), out=centered)
         y = x_hat * gamma if gamma is not None else x_hat.copy()
@@ -133,7 +148,7 @@ class BatchNormalization(Layer):
             y += beta
         self._update_moving(self.moving_mean.value, mean.reshape(-1))
         self._update_moving(self.moving_variance.value, variance)
-        self._cache = ("batch", x_hat, inv.reshape(shape))
+        self._cache = ("batch", x_hat, inv.reshape(shape), count)
         return y
 
     def _update_moving(self, moving, batch):
@@ -144,24 +159,29 @@ class BatchNormalization(Layer):
     def backward(self, grad):
         if self._cache[0] == "frozen":
             return grad * self._cache[1] if self.input_grad_needed else None
-        _, x_hat, inv = self._cache
+        _, x_hat, inv, global_count = self._cache
         reduce = tuple(d for d in range(grad.ndim) if d != self.axis % grad.ndim)
         count = grad.size // x_hat.shape[self.axis]
         grad_beta = np.add.reduce(grad, axis=reduce)
         grad_gamma = np.add.reduce(grad * x_hat, axis=reduce)
+        sum_grad, sum_grad_x_hat = grad_beta, grad_gamma
         for variable, value in ((self.gamma, grad_gamma), (self.beta, grad_beta)):
             if variable is not None and self.trainable:
                 variable.grad_buffer()[...] = value
         if not self.input_grad_needed:
             return None
+        if global_count is not None and _parallel.ACTIVE is not None:
+            # synchronized: the sums over the global batch, each rank's in the global loss's scale
+            sum_grad, sum_grad_x_hat = _parallel.ACTIVE.global_sums(grad_beta, grad_gamma)
+            count = global_count
         shape = inv.shape
         # d/dx of gamma * x_hat with x_hat from batch moments:
         # gamma * inv / M * (M * g - sum(g) - x_hat * sum(g * x_hat)).
         multiplier = inv if self.gamma is None else inv * self.gamma.value.reshape(shape)
         multiplier = multiplier / np.asarray(count, multiplier.dtype)
         dx = grad * np.asarray(count, grad.dtype)
-        dx -= grad_beta.reshape(shape)
-        dx -= x_hat * grad_gamma.reshape(shape)
+        dx -= sum_grad.reshape(shape)
+        dx -= x_hat * sum_grad_x_hat.reshape(shape)
         dx *= multiplier
         return dx
 
@@ -175,7 +195,7 @@ class BatchNormalization(Layer):
                 "beta_regularizer": regularizers.serialize(self.beta_regularizer),
                 "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
                 "beta_constraint": constraints.serialize(self.beta_constraint),
-                "gamma_constraint": constraints.serialize(self.gamma_constraint), "synchronized": False,
+                "gamma_constraint": constraints.serialize(self.gamma_constraint), "synchronized": self.synchronized,
                 "renorm": False, "renorm_clipping": None, "renorm_momentum": self.renorm_momentum}
 
 

@@ -18,6 +18,7 @@ from .. import ops
 from ..callbacks import CallbackList, History, ProgbarLogger
 from ..callbacks.callback_list import flatten_callbacks
 from ..callbacks.progbar_logger import summary_line
+from ..distribution import data_parallel as _parallel
 from ..keras_tensor import flatten
 from ..tape import loss_collector, recording
 from . import validation as checks
@@ -132,9 +133,16 @@ class Trainer:
         finished first), runs ``on_train_end`` so loggers flush and files close, keeps the
         finished epochs in ``model.history``, and propagates to the caller. Other exceptions
         propagate without ``on_train_end``, as in Keras.
+
+        Under a ``keras.distribution.DataParallel`` over several MPI processes, each process
+        trains on its rows of every (global) batch, and every process ends with the model one
+        process would train (``minikeras/distribution/data_parallel.py``).
         """
         self._require_compiled("fit")
         verbose = _resolve_verbose(verbose)
+        parallel = _parallel.ACTIVE  # None unless a DataParallel over several processes is set
+        if parallel is not None:
+            verbose = parallel.verbose(verbose)
         _check_positive_int(steps_per_epoch, "steps_per_epoch")
         _check_positive_int(validation_steps, "validation_steps")
         _check_positive_int(validation_batch_size, "validation_batch_size")
@@ -160,6 +168,8 @@ class Trainer:
 
         self._prepare_training()
         run_step = self._run_train_step if self._custom_steps[0] else self._train_step  # (once, not per batch)
+        if parallel is not None:  # this rank's rows of each batch, the ranks checked alike
+            run_step, batch_logs_wanted = parallel.begin_fit(self, batches, validation, epochs, batch_logs_wanted)
         self.stop_training = False
         self._training_interrupted = False
         self._initial_epoch = None
@@ -170,6 +180,8 @@ class Trainer:
             callback_list.on_train_begin()
             first_epoch = self._initial_epoch or initial_epoch  # BackupAndRestore may move the start
             self._initial_epoch = None
+            if parallel is not None:  # rank 0's weights (restored or not), optimizer state and epoch
+                first_epoch = parallel.sync_start(self, first_epoch)
             for epoch in range(first_epoch, epochs):
                 self.reset_metrics()
                 callback_list.on_epoch_begin(epoch)
@@ -177,16 +189,19 @@ class Trainer:
                     callback_list.on_train_batch_begin(step)
                     run_step(xb, yb, swb)
                     if batch_logs_wanted:
-                        callback_list.on_train_batch_end(step, _BatchLogs(self))
+                        callback_list.on_train_batch_end(step, _BatchLogs(self) if parallel is None
+                                                         else parallel.logs(self))
                     if self.stop_training:
                         break
-                epoch_logs = dict(sorted(self._current_logs().items()))  # Keras sorts the log keys
+                epoch_logs = dict(sorted(self._logs(parallel).items()))  # Keras sorts the log keys
                 if validation is not None and _should_validate(epoch, validation_freq):
-                    val = self._evaluate_adapter(validation, callback_list, in_fit=True)
+                    val = self._evaluate_adapter(validation, callback_list, in_fit=True, parallel=parallel)
                     epoch_logs.update({f"val_{key}": value for key, value in (val or {}).items()})
                     epoch_logs = dict(sorted(epoch_logs.items()))  # one sorted list, as in Keras
                 callback_list.on_epoch_end(epoch, epoch_logs)
                 logs = epoch_logs
+                if parallel is not None:  # one rank stopping alone would leave the others waiting
+                    self.stop_training = parallel.agree(self.stop_training)
                 if self.stop_training or _out_of_data(batches, epoch, epochs):
                     break
         except KeyboardInterrupt:
@@ -198,6 +213,8 @@ class Trainer:
         finally:
             guard.uninstall()
             batches.close()
+            if parallel is not None:
+                parallel.end_fit()
             if validation is not None:
                 validation.close()
         return self.history
@@ -234,8 +251,15 @@ class Trainer:
                 raise ValueError(f"{prefix}x gave a batch whose targets the loss cannot take: {error}") from None
         return x, y, sample_weight
 
-    def _evaluate_adapter(self, adapter, callback_list=None, in_fit=False):
-        """Logs of one epoch of ``adapter`` through ``_test_step``, or None if it gave no batch."""
+    def _logs(self, parallel):
+        """The current logs: this process's, or under a DataParallel the same on every rank."""
+        return self._current_logs() if parallel is None else parallel.logs(self)
+
+    def _evaluate_adapter(self, adapter, callback_list=None, in_fit=False, parallel=None):
+        """Logs of one epoch of ``adapter`` through ``_test_step``, or None if it gave no batch.
+
+        Under a DataParallel, per-batch logs are this rank's (only the results are reduced)."""
+        run_step = self._run_test_step if parallel is None else parallel.test_runner(self)
         self.reset_metrics()
         if in_fit:
             callback_list.on_test_begin()
@@ -243,14 +267,14 @@ class Trainer:
         for step, (xb, yb, swb) in enumerate(adapter.epoch()):
             if callback_list is not None:
                 callback_list.on_test_batch_begin(step)
-            self._run_test_step(xb, yb, swb)
+            run_step(xb, yb, swb)
             if callback_list is not None:
                 callback_list.on_test_batch_end(step, _BatchLogs(self))
         if step < 0:
             warnings.warn(RAN_OUT_MESSAGE + " (no batch was left to evaluate)", stacklevel=3)
             logs = None
         else:
-            logs = self._current_logs()
+            logs = self._logs(parallel)
         if in_fit:
             callback_list.on_test_end(_sorted(logs))
         return logs
@@ -268,12 +292,16 @@ class Trainer:
         _check_positive_int(batch_size, "batch_size")
         _check_positive_int(steps, "steps")
         adapter = evaluation_batches(self, x, y, sample_weight, batch_size, steps, need_y=not self._custom_steps[1])
+        parallel = _parallel.ACTIVE
+        if parallel is not None:  # each rank evaluates its rows; the results are summed over the ranks
+            verbose = parallel.verbose(verbose)
+            parallel.shard(adapter, self)
         self._ensure_built(adapter.peek()[0])
         callback_list = CallbackList(callbacks, model=self)
         callback_list.on_test_begin()
         start = time.perf_counter()
         try:
-            logs = self._evaluate_adapter(adapter, callback_list) or self._current_logs()
+            logs = self._evaluate_adapter(adapter, callback_list, parallel=parallel) or self._logs(parallel)
         finally:
             adapter.close()
         callback_list.on_test_end(_sorted(logs))
@@ -291,6 +319,8 @@ class Trainer:
         _check_positive_int(steps, "steps")
         verbose = _resolve_verbose(verbose)
         callbacks = flatten_callbacks(callbacks)
+        if _parallel.ACTIVE is not None:  # each rank predicts its rows; every rank gets all outputs
+            return _parallel.ACTIVE.predict(self, x, batch_size, verbose, steps, callbacks)
         adapter = prediction_batches(self, x, batch_size, steps)
         self._ensure_built(adapter.peek()[0])
         rows = getattr(adapter, "output_rows", None)  # known for arrays: one preallocated output
@@ -351,12 +381,16 @@ class Trainer:
         self.reset_metrics()
         sw = sample_weight if sample_weight is None or isinstance(sample_weight, Several) else \
             np.asarray(sample_weight, dtype=np.float32)
+        parallel, run_step = _parallel.ACTIVE, self._run_train_step
+        if parallel is not None:  # x is the global batch: this rank trains on its rows
+            x, y, sw = parallel.rows_of_batch(x, y, sw)
+            run_step = parallel.batch_runner(self)
         self._interrupt_guard.install()
         try:
-            self._run_train_step(as_float32(x), _targets(y), sw)
+            run_step(as_float32(x), _targets(y), sw)
         finally:
             self._interrupt_guard.uninstall()
-        return _result(self._current_logs(), return_dict)
+        return _result(self._logs(parallel), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) on one batch, without training."""
@@ -364,8 +398,12 @@ class Trainer:
         x, y, sample_weight = self._check_data(x, y, sample_weight, need_y=not self._custom_steps[1])
         self._ensure_built(x)
         self.reset_metrics()
-        self._run_test_step(as_float32(x), _targets(y), sample_weight)
-        return _result(self._current_logs(), return_dict)
+        parallel, run_step = _parallel.ACTIVE, self._run_test_step
+        if parallel is not None:
+            x, y, sample_weight = parallel.rows_of_batch(x, y, sample_weight)
+            run_step = parallel.test_runner(self)
+        run_step(as_float32(x), _targets(y), sample_weight)
+        return _result(self._logs(parallel), return_dict)
 
     def predict_on_batch(self, x):
         """Outputs for one batch."""

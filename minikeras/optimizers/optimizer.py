@@ -8,6 +8,7 @@ from itertools import repeat
 
 import numpy as np
 
+from ..distribution import data_parallel as _parallel
 from ..utils import checks
 from ..utils.errors import unexpected_keyword
 from ..variable import Variable
@@ -36,6 +37,16 @@ CHEAP_PARALLEL_MIN = 8 * CHUNK
 FLUSH_EVERY = 64
 _TINY = np.finfo(np.float32).tiny
 UPDATE_THREADS = int(os.environ.get("MINIKERAS_UPDATE_THREADS", min(2, os.cpu_count() or 1)))
+
+
+@_parallel.world.on_join
+def _one_thread_per_rank():
+    """Under MPI each rank updates with one thread, unless MINIKERAS_UPDATE_THREADS says otherwise."""
+    global UPDATE_THREADS
+    if "MINIKERAS_UPDATE_THREADS" not in os.environ:
+        UPDATE_THREADS = 1
+
+
 _pool = None
 _pool_lock = threading.Lock()
 _scratch = threading.local()
@@ -321,6 +332,8 @@ class Optimizer:
         grads = list(grads)
         if len(grads) != len(variables):
             raise ValueError(f"apply got {len(grads)} gradients for {len(variables)} variables")
+        if _parallel.ACTIVE is not None:  # data-parallel: the global batch's gradients, summed over the ranks
+            grads = _parallel.ACTIVE.reduce_gradients(grads, variables)
         if any(map(operator.is_, grads, repeat(None))):
             grads, variables = _drop_missing_gradients(grads, variables)
         lr = self._current_learning_rate()

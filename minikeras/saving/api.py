@@ -14,6 +14,7 @@ import h5py
 
 from . import keras_format, legacy_h5, weights_h5
 from .atomic import atomic_write
+from ..distribution.data_parallel import writes_files
 
 _H5 = (".h5", ".hdf5")
 
@@ -66,6 +67,8 @@ def save_model(model, filepath, overwrite=True, zipped=None, include_optimizer=T
         warnings.warn(f"Model {model.name!r} is not built yet, so the file holds no weights; build it "
                       "(model.build(input_shape), an Input first layer, or fit/predict once) to save "
                       "them", stacklevel=3)
+    if not writes_files():  # data-parallel: rank 0 writes, the other ranks hold the same model
+        return
     if path.endswith(".keras"):
         with atomic_write(path, overwrite) as temporary:
             keras_format.save_keras(model, temporary)
@@ -111,6 +114,8 @@ def save_weights(model, filepath, overwrite=True):
     path = _path(filepath)
     if not model.built:
         raise ValueError(f"Model {model.name!r} is not built yet, so it has no weights to save")
+    if not writes_files():
+        return
     if path.endswith(".weights.h5"):
         with atomic_write(path, overwrite) as temporary, h5py.File(temporary, "w") as h5:
             weights_h5.write_weights(h5, model)
