@@ -223,7 +223,7 @@ class DataParallel:
     def train_runner(self, model):
         """``run(x, y, sample_weight)``: one distributed training step on this rank's rows."""
         count = _loss_count(model)
-        summed = getattr(getattr(model, "loss", None), "reduction", None) == "sum" and model._output_specs is None
+        summed = getattr(_compiled_loss(model), "reduction", None) == "sum" and model._output_specs is None
 
         def run(x, y, sample_weight):
             global ROWS
@@ -509,7 +509,7 @@ def _no_rows(batch):
 def _loss_count(model):
     """``count(batch)``: the denominator this rank's loss divides by (rows; the sum of the sample
     weights for a loss with reduction ``"mean_with_sample_weight"``)."""
-    loss = getattr(model, "loss", None)
+    loss = _compiled_loss(model)
     by_weight = getattr(loss, "reduction", None) == "mean_with_sample_weight" and model._output_specs is None
 
     def count(batch):
@@ -518,6 +518,11 @@ def _loss_count(model):
             return float(np.sum(sample_weight, dtype=np.float64))
         return float(_num_rows(x))
     return count
+
+
+def _compiled_loss(model):
+    """The Loss object compile resolved (``model.loss`` keeps what compile was given)."""
+    return getattr(model, "_compiled_loss", None)
 
 
 def _describe(adapter):
