@@ -105,7 +105,9 @@ def instructions(root, kind, hidden, batch, optimizer, steps):
 
 def main_instructions(args, old):
     results = {}
-    for hidden, batch, optimizer in CONFIGS:
+    for index, (hidden, batch, optimizer) in enumerate(CONFIGS):
+        if args.config is not None and index not in args.config:
+            continue
         name = f"784-{'-'.join(map(str, hidden))}-10 batch {batch} {optimizer}"
         counts = {label: instructions(old if code == "old" else ROOT, kind, hidden, batch, optimizer, args.steps)
                   for label, code, kind in RUNNERS}
@@ -126,6 +128,7 @@ def main():
     parser.add_argument("--json")
     parser.add_argument("--instructions", action="store_true", help="count CPU instructions per step instead")
     parser.add_argument("--steps", type=int, default=100, help="steps per counted fit (--instructions)")
+    parser.add_argument("--config", type=int, action="append", help="count only these configurations (0, 1, 2)")
     args = parser.parse_args()
     old = old_checkout(args.old_commit)
     if args.instructions:

@@ -177,6 +177,11 @@ def value_of(x):
     return value if isinstance(value, np.ndarray) and hasattr(x, "grad_buffer") else x
 
 
+# The gradient a scalar float32 target starts from (read-only: entries never write to it).
+UNIT = np.ones((), np.float32)
+UNIT.flags.writeable = False
+
+
 class Replay:
     """What one backward pass has done so far: the layers whose backward ran (a layer reached
     again adds its weight gradients) and the variables whose ``.grad`` a layer wrote."""
@@ -242,9 +247,14 @@ class Tape:
         self.replay.layers_done.clear()
         self.replay.written.clear()
         if seed is None:
-            value = np.asarray(target.value)
-            seed = np.empty(value.shape, value.dtype)
-            seed.fill(1)
+            value = target.value
+            if type(value) is np.float32 or (type(value) is np.ndarray and value.shape == () and
+                                             value.dtype == np.float32):
+                seed = UNIT  # a float32 loss: the read-only 1 that entries may recognise
+            else:
+                value = np.asarray(value)
+                seed = np.empty(value.shape, value.dtype)
+                seed.fill(1)
         grads = {id(target): seed}
         pop, get = grads.pop, grads.get
         for outputs, inputs, vjp in reversed(self.entries):

@@ -8,7 +8,7 @@ tape and leaves every trainable variable's gradient in ``variable.grad``.
 """
 import numpy as np
 
-from ..tape import Tracer
+from ..tape import UNIT, Tracer
 
 
 def weighted(value, weight):
@@ -30,10 +30,10 @@ def loss_on_tape(tape, loss, y, y_pred, sample_weight, weight=None):
         node = y_pred
     if weight is not None:
         value, grad = value * weight, grad * weight
-    total = Tracer(np.asarray(value))
+    total = Tracer(value if type(value) is np.float32 else np.asarray(value))
 
     def vjp(g):
-        return (grad if g == 1 else grad * g.astype(grad.dtype),)
+        return (grad if g is UNIT else grad * g.astype(grad.dtype),)
 
     tape.entries.append(((total,), (node,), vjp))
     return total
