@@ -10,7 +10,7 @@ from . import activations, backend, callbacks, constraints, datasets, initialize
 from . import optimizers
 from . import config, ops, random, regularizers, saving, utils
 from .initializers import Initializer
-from .layers import Input, Layer
+from .layers import Input, InputSpec, Layer
 from .losses import Loss
 from .metrics import Metric
 from .models import Model, Sequential
@@ -38,4 +38,4 @@ def version():
 __all__ = ["activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models",
            "ops", "optimizers", "random", "regularizers", "saving", "utils", "config", "GradientTape", "Input",
            "Layer", "Model", "Sequential", "load_model", "Loss", "Metric", "Optimizer", "Initializer",
-           "Regularizer", "Variable", "version"]
+           "Regularizer", "Variable", "version", "InputSpec"]

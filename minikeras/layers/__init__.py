@@ -2,9 +2,12 @@
 from ..registry import Registry
 from .activation import Activation, Softmax
 from .activation_layers import ELU, LeakyReLU, PReLU, ReLU
+from .alpha_dropout import AlphaDropout
 from .dense import Dense
 from .dropout import Dropout
+from .group_normalization import GroupNormalization
 from .input_layer import Input, InputLayer
+from .input_spec import InputSpec
 from .lambda_layer import Lambda
 from .layer import Layer
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
@@ -19,7 +22,8 @@ _registry = Registry("layer")
 for _cls in (Dense, Activation, Softmax, Dropout, InputLayer, Flatten, Reshape, BatchNormalization,
              LayerNormalization, Normalization, Rescaling, ReLU, LeakyReLU, PReLU, ELU, GaussianNoise,
              GaussianDropout, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, Identity,
-             ActivityRegularization, Permute, RepeatVector, UnitNormalization, RMSNormalization, Lambda):
+             ActivityRegularization, Permute, RepeatVector, UnitNormalization, RMSNormalization, Lambda,
+             GroupNormalization, AlphaDropout):
     _registry.register(_cls, _cls.__name__)
 
 
@@ -78,4 +82,5 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "Dropout", "Input", "Input
            "LeakyReLU", "PReLU", "ELU", "GaussianNoise", "GaussianDropout", "Add", "Subtract", "Multiply",
            "Average", "Maximum", "Minimum", "Concatenate", "Dot", "add", "subtract", "multiply", "average",
            "maximum", "minimum", "concatenate", "dot", "Identity", "ActivityRegularization", "Permute",
-           "RepeatVector", "UnitNormalization", "RMSNormalization", "serialize", "deserialize"]
+           "RepeatVector", "UnitNormalization", "RMSNormalization", "GroupNormalization", "AlphaDropout", "InputSpec", "serialize",
+           "deserialize"]
