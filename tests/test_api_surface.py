@@ -32,8 +32,6 @@ MEASURED = ["layers", "ops", "applications", "distribution", "preprocessing"]
 _MULTI_BACKEND = "Keras's multi-backend and distribution machinery; minikeras has one NumPy backend"
 _IMAGES = "image/audio/text file pipelines: minikeras has no image or audio stack"
 KNOWINGLY_ABSENT = {
-    "losses": {"CTC": "CTC needs a dynamic-programming gradient not written yet",
-               "ctc": "CTC needs a dynamic-programming gradient not written yet"},
     "optimizers": {"Muon": "not written yet (needs Newton-Schulz orthogonalization per matrix)",
                    "ScheduleFreeAdamW": "not written yet",
                    "MultiOptimizer": "not written yet (one optimizer per variable group)",
