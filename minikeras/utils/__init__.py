@@ -2,6 +2,7 @@
 from ..registry import (CustomObjectScope, custom_object_scope, get_custom_objects, get_registered_name,
                         get_registered_object, register_keras_serializable)
 from .dtypes import standardize_dtype
+from .config_object import Config
 from .data import pack_x_y_sample_weight, pad_sequences, split_dataset, unpack_x_y_sample_weight
 from .file_utils import get_file
 from .numerical import normalize, to_categorical
@@ -16,7 +17,7 @@ __all__ = ["to_categorical", "normalize", "set_random_seed", "plot_history", "Py
            "register_keras_serializable", "CustomObjectScope", "custom_object_scope", "get_custom_objects",
            "get_registered_name", "get_registered_object", "serialize_keras_object", "deserialize_keras_object",
            "pad_sequences", "split_dataset", "pack_x_y_sample_weight", "unpack_x_y_sample_weight", "Progbar",
-           "get_file", "standardize_dtype", "is_keras_tensor", "timeseries_dataset_from_array"]
+           "get_file", "standardize_dtype", "is_keras_tensor", "timeseries_dataset_from_array", "Config"]
 
 # serialize_keras_object / deserialize_keras_object (Keras 3 re-exports them from keras.saving)
 # and is_keras_tensor

@@ -136,3 +136,23 @@ def test_timeseries_dataset_from_array_as_keras_documents_it():
     model.fit(keras.utils.timeseries_dataset_from_array(data[:-10].astype("float32") / 100,
                                                         data[10:].astype("float32") / 100, sequence_length=10,
                                                         batch_size=16), epochs=1, verbose=0)
+
+
+def test_config_reads_writes_and_freezes_as_keras():
+    # Keras 3.15.1 gave the same values and messages for this script
+    config = keras.utils.Config(learning_rate=0.1, momentum=0.9)
+    config.units = 8
+    config["depth"] = 2
+    assert (config.learning_rate, config["units"], config.depth, len(config)) == (0.1, 8, 2, 4)
+    assert list(config) == ["depth", "learning_rate", "momentum", "units"] and "units" in config
+    assert config.to_json() == '{"learning_rate": 0.1, "momentum": 0.9, "units": 8, "depth": 2}'
+    with pytest.raises(AttributeError, match="Unknown attribute: 'learning_rat'. Did you mean 'learning_rate'?"):
+        config.learning_rat
+    config.freeze()
+    for change in (lambda: setattr(config, "units", 3), lambda: config.__setitem__("x", 1), lambda: config.pop("units")):
+        with pytest.raises(ValueError, match="Cannot mutate attribute\\(s\\) because the config is frozen."):
+            change()
+    assert config.frozen
+    config.unfreeze()
+    config.units = 3
+    assert config.pop("depth") == 2 and config.as_dict() == {"learning_rate": 0.1, "momentum": 0.9, "units": 3}
