@@ -16,17 +16,8 @@ image_data_format = _backend.image_data_format
 _unsafe_deserialization = False
 
 
-def set_epsilon(value):
-    """Accepts only 1e-7, Keras's default: minikeras's losses and optimizers use that constant."""
-    if value != 1e-7:
-        raise ValueError(f"minikeras uses Keras's default epsilon 1e-7 throughout; set_epsilon got {value!r}")
-
-
-def set_image_data_format(data_format):
-    """Accepts only ``"channels_last"``, the layout every minikeras layer uses by default."""
-    if data_format != "channels_last":
-        raise ValueError("minikeras layers default to 'channels_last' (a layer such as Flatten takes "
-                         f"data_format='channels_first' itself); set_image_data_format got {data_format!r}")
+set_epsilon = _backend.set_epsilon
+set_image_data_format = _backend.set_image_data_format
 
 
 def dtype_policy():

@@ -198,6 +198,63 @@ LecunNormal = _variance_scaling("LecunNormal", 1.0, "fan_in", "truncated_normal"
                                 "Truncated normal with stddev sqrt(1 / fan_in).")
 
 
+@_register("identity", "IdentityInitializer")
+class Identity(Initializer):
+    """``gain`` times the identity matrix, for 2-D shapes only (Keras ``Identity``; its config
+    keeps ``gain``, which Keras 3.15 leaves out)."""
+
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def __call__(self, shape, dtype="float32"):
+        shape = tuple(shape)
+        if len(shape) != 2:
+            raise ValueError("Identity matrix initializer can only be used for 2D matrices. "
+                             f"Received: shape={shape} of rank {len(shape)}.")
+        return (self.gain * np.eye(*shape)).astype(dtype)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+@_register("orthogonal", "OrthogonalInitializer")
+class Orthogonal(_Random):
+    """A random orthogonal matrix times ``gain`` (Keras ``Orthogonal``): the Q of the QR
+    decomposition of a normal matrix, signs fixed by R's diagonal, for shapes of rank >= 2
+    flattened to (product of all but the last axis, last axis). With orthonormal rows or
+    columns, whichever are fewer."""
+
+    def __init__(self, gain=1.0, seed=None):
+        super().__init__(seed)
+        self.gain = gain
+
+    def __call__(self, shape, dtype="float32"):
+        shape = tuple(shape)
+        if len(shape) < 2:
+            raise ValueError("The tensor to initialize must be at least two-dimensional. "
+                             f"Received: shape={shape} of rank {len(shape)}.")
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        a = self._rng().standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q *= np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return (self.gain * q.reshape(shape)).astype(dtype)
+
+    def get_config(self):
+        return {"seed": self.seed, "gain": self.gain}
+
+
+# Keras 3 also exports the classes under their snake_case names (keras.initializers.glorot_uniform
+# is GlorotUniform) and the *Initializer spellings of Identity and Orthogonal.
+constant, zeros, ones = Constant, Zeros, Ones
+random_uniform, random_normal, truncated_normal, variance_scaling = (RandomUniform, RandomNormal,
+                                                                      TruncatedNormal, VarianceScaling)
+glorot_uniform, glorot_normal, he_uniform, he_normal = GlorotUniform, GlorotNormal, HeUniform, HeNormal
+lecun_uniform, lecun_normal = LecunUniform, LecunNormal
+identity = IdentityInitializer = Identity
+orthogonal = OrthogonalInitializer = Orthogonal
+
 get = _registry.get
 serialize = _registry.serialize
 deserialize = _registry.get

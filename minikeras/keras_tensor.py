@@ -176,3 +176,23 @@ def symbolic_op(function, name, args, kwargs):
         tensor.name = operation.name if i == 0 else f"{operation.name}_{i}"
     Node(operation, tuple(args), dict(kwargs), outputs)
     return outputs
+
+
+def get_source_inputs(tensor):
+    """The ``keras.Input`` tensors ``tensor`` is computed from, in first-seen order (Keras:
+    ``keras.utils.get_source_inputs``); anything that is not a KerasTensor comes back as it is."""
+    if type(tensor) is not KerasTensor or tensor._keras_history is None:
+        return tensor if type(tensor) is not KerasTensor else [tensor]
+    operation, index, _ = tensor._keras_history
+    nodes = getattr(operation, "_inbound_nodes", None)
+    if not nodes:
+        return [tensor]
+    node = nodes[index]
+    if node.is_input():
+        return list(node.output_tensors)
+    sources = []
+    for parent in node.input_tensors:
+        for source in get_source_inputs(parent):
+            if all(source is not seen for seen in sources):
+                sources.append(source)
+    return sources

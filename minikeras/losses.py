@@ -1174,6 +1174,95 @@ _registry.register(circle, "circle")
 _function_classes[circle] = Circle
 
 
+# --------------------------------------------------------------------------------------
+# CTC (issue 19): written with keras.ops, so the tape differentiates it step by step
+# --------------------------------------------------------------------------------------
+
+_CTC_LOG_EPSILON = np.float32(-1e5)  # Keras's (optax's) stand-in for log 0
+
+
+def _ctc_labels(y_true, y_pred, name="ctc"):
+    labels = np.asarray(value_of(y_true))
+    if labels.ndim != 2:
+        raise ValueError(f"Targets `y_true` are expected to be a tensor of shape `(batch_size, max_length)` in "
+                         f"integer format. Received: y_true.shape={labels.shape}")
+    if np.ndim(value_of(y_pred)) != 3:
+        raise ValueError("Predictions `y_pred` are expected to be a tensor of shape `(batch_size, max_length, "
+                         f"num_classes)`. Received: y_pred.shape={np.shape(value_of(y_pred))}")
+    if labels.shape[0] != np.shape(value_of(y_pred))[0]:
+        raise ValueError(f"{name}: y_true has {labels.shape[0]} rows and y_pred {np.shape(value_of(y_pred))[0]}")
+    if labels.dtype.kind == "f" and not np.all(np.mod(labels, 1) == 0):
+        raise ValueError(f"{name} expects integer labels, got {labels.dtype} values that are not whole numbers")
+    return labels.astype(np.int64)
+
+
+def ctc(y_true, y_pred):
+    """Connectionist temporal classification loss, one value per sequence (Keras's ``ctc``).
+
+    ``y_true`` (batch, max_label_length) integer labels, ``y_pred`` (batch, time, classes)
+    logits; class 0 is the blank, and also pads the labels (each sequence's length is its
+    number of non-zero labels, as Keras counts it). The forward recursion is Keras's (optax's): log-space alphas with -1e5 for
+    impossible paths, one step per time frame, written with ``keras.ops`` so a tape records it
+    and training differentiates it.
+    """
+    labels = _ctc_labels(y_true, y_pred)
+    batch, length = labels.shape
+    classes = np.shape(value_of(y_pred))[-1]
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise ValueError(f"ctc expects labels in [0, {classes - 1}] for predictions with {classes} classes, got "
+                         f"labels from {labels.min()} to {labels.max()}")
+    logprobs = ops.log_softmax(y_pred if type(y_pred) is Tracer else _as_float(y_pred), axis=-1)
+    repeat = np.zeros((batch, length), dtype=np.float32)
+    repeat[:, :-1] = labels[:, :-1] == labels[:, 1:]
+    one_hot = np.eye(classes, dtype=np.float32)[labels]                      # (B, N, K)
+    emitted = ops.einsum("btk,bnk->btn", logprobs, one_hot)                    # (B, T, N)
+    blank = logprobs[:, :, 0:1]                                                # (B, T, 1)
+    phi = np.full((batch, length + 1), _CTC_LOG_EPSILON, dtype=np.float32)
+    phi[:, 0] = 0
+    emit = np.full((batch, length), _CTC_LOG_EPSILON, dtype=np.float32)
+    no_repeat, on_repeat = _CTC_LOG_EPSILON * repeat, _CTC_LOG_EPSILON * (1 - repeat)
+
+    def add_to_tail(scores, added):  # scores[:, 1:] = logaddexp(scores[:, 1:], added)
+        return ops.concatenate([scores[:, :1], ops.logaddexp(scores[:, 1:], added)], axis=-1)
+
+    for t in range(np.shape(value_of(y_pred))[1]):  # a loop over time steps, not samples
+        emit_t, blank_t = emitted[:, t, :], blank[:, t, :]
+        phi = add_to_tail(phi, emit + no_repeat)                       # emit -> blank (unless a repeat)
+        next_emit = ops.logaddexp(phi[:, :-1] + emit_t, emit + emit_t)  # blank -> label, label self-loop
+        phi = add_to_tail(phi + blank_t, emit + blank_t + on_repeat)    # blank self-loop; repeat -> blank
+        emit = next_emit
+    # The score after each sequence's labels: its non-blank count (Keras's label_length)
+    ends = np.eye(length + 1, dtype=np.float32)[np.sum(labels != 0, axis=-1)]
+    return -ops.sum(add_to_tail(phi, emit) * ends, axis=-1)
+
+
+class CTC(Loss):
+    """Keras ``CTC``: ``ctc`` (see there) reduced over the batch. It is differentiated op by op
+    on the tape (no hand-written gradient)."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="ctc", dtype=None):
+        super().__init__(name=name, reduction=reduction)
+
+    def prepare(self, y_true, y_pred):
+        return _ctc_labels(y_true, y_pred, self.name)
+
+    def _pred_like(self, labels, y_pred):
+        return y_pred
+
+    def check_targets(self, y_true, output_shape):
+        if np.ndim(y_true) != 2 or len(output_shape) != 3:
+            raise ValueError(f"CTC expects y_true of shape (batch, max_label_length) and a model output of shape "
+                             f"(batch, time, classes); got y_true {np.shape(y_true)} and output {tuple(output_shape)}")
+
+    def call(self, labels, y_pred):
+        return ctc(labels, y_pred)
+
+
+_registry.register(CTC, "CTC")
+_registry.register(ctc, "ctc")
+_function_classes[ctc] = CTC
+
+
 
 def get(identifier):
     """Resolve a loss name, config dict, ``Loss`` instance or function (Keras: ``keras.losses.get``).

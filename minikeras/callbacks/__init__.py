@@ -11,9 +11,10 @@ from .model_checkpoint import ModelCheckpoint
 from .monitor_callback import MonitorCallback
 from .progbar_logger import ProgbarLogger
 from .reduce_lr_on_plateau import ReduceLROnPlateau
+from .remote_monitor import RemoteMonitor
 from .tensorboard import TensorBoard
 from .terminate_on_nan import TerminateOnNaN
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
            "ModelCheckpoint", "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "TerminateOnNaN",
-           "LambdaCallback", "BackupAndRestore", "TensorBoard"]
+           "LambdaCallback", "BackupAndRestore", "TensorBoard", "RemoteMonitor"]

@@ -2,9 +2,12 @@
 from ..registry import Registry
 from .activation import Activation, Softmax
 from .activation_layers import ELU, LeakyReLU, PReLU, ReLU
+from .alpha_dropout import AlphaDropout
 from .dense import Dense
 from .dropout import Dropout
+from .group_normalization import GroupNormalization
 from .input_layer import Input, InputLayer
+from .input_spec import InputSpec
 from .lambda_layer import Lambda
 from .layer import Layer
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
@@ -32,7 +35,7 @@ for _cls in (Dense, Activation, Softmax, Dropout, InputLayer, Flatten, Reshape, 
              LayerNormalization, Normalization, Rescaling, ReLU, LeakyReLU, PReLU, ELU, GaussianNoise,
              GaussianDropout, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, Identity,
              ActivityRegularization, Permute, RepeatVector, UnitNormalization, RMSNormalization, Lambda,
-             *_SPATIAL):
+             GroupNormalization, AlphaDropout, *_SPATIAL):
     _registry.register(_cls, _cls.__name__)
 
 
@@ -91,5 +94,5 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "Dropout", "Input", "Input
            "LeakyReLU", "PReLU", "ELU", "GaussianNoise", "GaussianDropout", "Add", "Subtract", "Multiply",
            "Average", "Maximum", "Minimum", "Concatenate", "Dot", "add", "subtract", "multiply", "average",
            "maximum", "minimum", "concatenate", "dot", "Identity", "ActivityRegularization", "Permute",
-           "RepeatVector", "UnitNormalization", "RMSNormalization", "serialize", "deserialize",
-           *(_cls.__name__ for _cls in _SPATIAL)]
+           "RepeatVector", "UnitNormalization", "RMSNormalization", "GroupNormalization", "AlphaDropout", "InputSpec",
+           "serialize", "deserialize", *(_cls.__name__ for _cls in _SPATIAL)]

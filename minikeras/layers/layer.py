@@ -12,6 +12,7 @@ from ..utils import checks
 from ..utils.errors import unexpected_keyword
 from ..utils.naming import first_free_name, to_snake_case, unique_name
 from ..variable import Variable
+from .input_spec import assert_input_compatibility
 
 
 def _shape_tuple(shape, argument):
@@ -369,6 +370,8 @@ class Layer:
         else:
             raise ValueError(f"{type(self).__name__} {self.name!r} was called without inputs")
         training = kwargs.pop("training", None)
+        if self.__dict__.get("input_spec") is not None:  # a layer's Keras InputSpec, checked as Keras does
+            assert_input_compatibility(self.input_spec, inputs, self.name)
         if any_symbolic(inputs):
             return self._symbolic_call(inputs, args, kwargs)
         inputs = _float32_inputs(inputs)

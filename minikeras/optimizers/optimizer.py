@@ -139,6 +139,9 @@ class Optimizer:
     """
 
     slot_names = ()
+    # True for an optimizer whose update of a variable depends on the whole variable (Lamb's
+    # norms, Adafactor's factored moments): it is never run over the packed flat buffers.
+    per_variable = False
     # Scalar float attributes Keras keeps as optimizer variables after the slots (Nadam's u_product).
     extra_state = ()
 
@@ -339,7 +342,8 @@ class Optimizer:
         lr = self._current_learning_rate()
         constrained = [v for v in variables if getattr(v, "constraint", None) is not None]
         packing = variables[0].packing if variables else None
-        if packing is not None and self.clipnorm is None and packing.intact(variables, grads):
+        if packing is not None and self.clipnorm is None and not self.per_variable and \
+                packing.intact(variables, grads):
             # One update over the flat buffers instead of one per variable: the same
             # operations on every element, so the same result.
             grads, variables, slots = [packing.grads], [packing.values], [self._packed_slots(packing)]

@@ -39,7 +39,12 @@ def variable_paths(model):
 
 
 def optimizer_entries(optimizer, model):
-    """``[(name, array)]``: the optimizer's state as Keras lays it out (arrays are copies)."""
+    """``[(name, array)]``: the optimizer's state as Keras lays it out (arrays are copies); a
+    wrapper (LossScaleOptimizer) lists its own variables, then its inner optimizer's."""
+    inner = getattr(optimizer, "inner_optimizer", None)
+    if inner is not None:
+        own = [f"{optimizer.name}/{n}" for n in ("iteration", "learning_rate", "step_counter", "dynamic_scale")]
+        return list(zip(own, optimizer.own_state())) + optimizer_entries(inner, model)
     name = optimizer.name
     entries = [(f"{name}/iteration", np.array(optimizer.iterations, dtype=np.int32))]
     if optimizer.has_learning_rate_variable:
@@ -61,6 +66,20 @@ def prepare_optimizer_restore(optimizer, model, arrays, where):
     with a warning because the count differs (another optimizer configuration). A shape
     mismatch is a ValueError raised before anything is assigned.
     """
+    inner = getattr(optimizer, "inner_optimizer", None)
+    if inner is not None:  # a wrapper: its four variables, then the inner optimizer's
+        if len(arrays) < 4:
+            warnings.warn(f"{where}: skipping the optimizer state: {optimizer.name!r} needs at least 4 "
+                          f"variables but the file holds {len(arrays)}", stacklevel=3)
+            return None
+        assign_inner = prepare_optimizer_restore(inner, model, arrays[4:], where)
+        if assign_inner is None:
+            return None
+
+        def assign_wrapper():
+            optimizer.set_own_state(arrays[:4])
+            assign_inner()
+        return assign_wrapper
     variables = model.trainable_weights
     fresh = not optimizer.tracked_variables
     if fresh:

@@ -82,6 +82,10 @@ def write_weights(h5, model, include_optimizer=True):
     if include_optimizer and model.compiled and model.optimizer is not None:
         entries = optimizer_entries(model.optimizer, model)
         _write_vars(h5, "optimizer", model.optimizer.name, [array for _, array in entries])
+        inner = getattr(model.optimizer, "inner_optimizer", None)
+        if inner is not None:  # Keras also stores the wrapped optimizer's variables on their own
+            _write_vars(h5, "optimizer/inner_optimizer", inner.name,
+                        [array for _, array in optimizer_entries(inner, model)])
 
 
 def read_array(node, where, what, max_values=None):

@@ -1,6 +1,7 @@
 """keras.config, keras.version() and the top-level base classes (issue 19's "Top level")."""
 import os
 
+import numpy as np
 import pytest
 
 import minikeras as keras
@@ -61,3 +62,24 @@ def test_top_level_names():
     variable = keras.Variable([1.0, 2.0], "v")
     assert variable.numpy().tolist() == [1.0, 2.0] and variable.dtype == "float32"
     assert isinstance(keras.losses.MeanSquaredError(), keras.Loss)
+
+
+def test_backend_dtype_helpers_and_uids_as_keras():
+    # Keras 3.15.1 (its NumPy/TensorFlow backends for int; jax gives int32)
+    backend = keras.backend
+    assert backend.standardize_dtype(float) == "float32" and backend.standardize_dtype(None) == "float32"
+    assert backend.standardize_dtype(int) == "int64" and backend.standardize_dtype(bool) == "bool"
+    assert backend.standardize_dtype(np.dtype("int16")) == "int16" and backend.standardize_dtype("bfloat16") == "bfloat16"
+    assert backend.is_float_dtype("bfloat16") and backend.is_float_dtype(np.float16) and not backend.is_float_dtype("int8")
+    assert backend.is_int_dtype("uint8") and not backend.is_int_dtype(float)
+    with pytest.raises(ValueError, match="Invalid dtype: float"):
+        backend.standardize_dtype("float")
+    first = backend.get_uid("test_uid_prefix")
+    assert backend.get_uid("test_uid_prefix") == first + 1 and backend.get_uid("other_test_prefix") == 1
+    assert keras.utils.is_keras_tensor(keras.Input((2,))) and not backend.is_keras_tensor(np.ones(2))
+    assert keras.utils.standardize_dtype is backend.standardize_dtype
+    backend.set_epsilon(1e-7)
+    with pytest.raises(ValueError, match="epsilon 1e-7"):
+        backend.set_epsilon(1e-3)
+    with pytest.raises(ValueError, match="channels_last"):
+        backend.set_image_data_format("channels_first")
