@@ -15,6 +15,8 @@ its ``(batch, steps, channels)`` input as one row (``(batch, 1, steps, channels)
 - ``Buffers``: the working arrays a layer reuses from one step to the next.
 """
 import math
+import sys
+import threading
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -119,37 +121,59 @@ def offset_view(xp, a, b, strides, dilation, out_shape):
 class Buffers:
     """Working arrays a layer reuses across steps, by role.
 
-    ``take`` hands out a free array of the role (or a new one), ``give`` returns it once its
-    contents are no longer needed. An array kept for a backward pass is given back by that
-    backward, so a layer called twice before its backward (a shared layer) gets two arrays.
-    ``zeros=True`` (``fill=``) arrays are zero (the fill) when new; callers keep the parts they never
-    write as they were.
+    ``take`` hands out an array of the role that nothing references any more (not the cache of
+    a call whose backward is still to come, not a persistent tape, not a caller holding a
+    view), or a new one. So a layer called twice before its backward (a shared layer) gets two
+    arrays, and nothing is ever handed out twice at once; once a training step is over its
+    arrays are free again. Whether an array is referenced is read from its reference count,
+    against a sentinel array held the same way (so the test does not depend on how the
+    interpreter counts). ``zeros=True`` (``fill=``) arrays are zero (the fill) when new; callers
+    keep the parts they never write as they were. At most ``KEEP`` arrays are kept per role.
     """
 
+    KEEP = 4
+
     def __init__(self):
-        self._free = {}
+        self._arrays = {}
+        self._lock = threading.Lock()
 
     def take(self, role, shape, dtype, zeros=False, fill=None):
         """A free array of ``role`` with this shape and dtype, or a new one (zero when ``zeros``,
         else ``fill`` when given, else uninitialized)."""
-        try:
-            array = self._free[role].pop()  # one atomic pop: threads predicting at once get different arrays
-        except (KeyError, IndexError):
-            array = None
-        if array is not None and array.shape == tuple(shape) and array.dtype == dtype:
+        shape, dtype = tuple(shape), np.dtype(dtype)
+        with self._lock:
+            arrays = self._arrays.setdefault(role, [np.empty(0, np.uint8)])  # [0]: the sentinel
+            baseline, chosen, stale = None, None, []
+            for index, array in enumerate(arrays):
+                count = sys.getrefcount(array)
+                if index == 0:
+                    baseline = count
+                elif count == baseline:
+                    if chosen is None and array.shape == shape and array.dtype == dtype:
+                        chosen = array
+                    else:
+                        stale.append(index)
+            if chosen is not None:
+                return chosen
+            for index in reversed(stale):  # free arrays of other shapes (a last, smaller batch)
+                del arrays[index]
+            if zeros:
+                array = np.zeros(shape, dtype)
+            else:
+                array = np.empty(shape, dtype) if fill is None else np.full(shape, fill, dtype)
+            if len(arrays) <= self.KEEP:
+                arrays.append(array)
             return array
-        if zeros:
-            return np.zeros(shape, dtype)
-        return np.empty(shape, dtype) if fill is None else np.full(shape, fill, dtype)
 
-    def give(self, role, array):
-        if array is not None:
-            free = self._free.setdefault(role, [])
-            if len(free) < 2:
-                free.append(array)
+    def held(self, role):
+        """The arrays kept for ``role`` (for tests)."""
+        return list(self._arrays.get(role, [None])[1:])
 
     def __deepcopy__(self, memo):
         return Buffers()
 
     def __getstate__(self):
-        return {"_free": {}}
+        return {}
+
+    def __setstate__(self, state):
+        self.__init__()
