@@ -22,8 +22,8 @@ import numpy as np
 from .. import activations, constraints, initializers, regularizers
 from ..tape import keeping_state
 from ..utils import checks
-from .conv_math import (Buffers, effective_size, normalize_padding, normalize_tuple, offset_view, output_length,
-                        pads_for, patches, transpose_crop, transpose_output_length)
+from .conv_math import (Buffers, effective_size, gram_into, normalize_padding, normalize_tuple, offset_view,
+                        output_length, pads_for, patches, transpose_crop, transpose_output_length)
 from .spatial_base import SpatialLayer
 
 
@@ -225,11 +225,11 @@ class Conv(ActivatedSpatialLayer):
         if self.trainable:
             if with_ones:
                 both = self._buffers.take("weights", (k + 1, f), dtype)
-                np.matmul(columns.T, g2, out=both)  # the last row, against the ones: the bias gradient
+                gram_into(columns, g2, both)  # the last row, against the ones: the bias gradient
                 self.kernel.grad_buffer().reshape(k, f)[...] = both[:k]
                 self.bias.grad_buffer()[...] = both[k]
             elif g == 1:
-                np.matmul(columns.T, g2, out=self.kernel.grad_buffer().reshape(k, f))
+                gram_into(columns, g2, self.kernel.grad_buffer().reshape(k, f))
             else:
                 dw = np.matmul(columns.transpose(0, 2, 1), per_group)  # (groups, K, F/groups)
                 self.kernel.grad_buffer().reshape(k, g, f // g)[...] = dw.transpose(1, 0, 2)

@@ -173,3 +173,13 @@ def test_transposed_and_depthwise_layers_train_in_a_model():
     model.compile(keras.optimizers.Adam(0.01), "mse")
     history = model.fit(x, y, epochs=10, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_the_blocked_weight_gradient_equals_the_whole_product():
+    from minikeras.layers.conv_math import gram_into
+    a = RNG.random((20000, 10)).astype(np.float32)
+    b = RNG.random((20000, 32)).astype(np.float32)
+    out = np.empty((10, 32), np.float32)
+    np.testing.assert_allclose(gram_into(a, b, out), a.astype(np.float64).T @ b, rtol=1e-5)
+    wide = RNG.random((300, 40)).astype(np.float32)
+    np.testing.assert_allclose(gram_into(wide, wide, np.empty((40, 40), np.float32)), wide.T @ wide, rtol=1e-6)
