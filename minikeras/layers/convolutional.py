@@ -7,9 +7,10 @@ more row, the bias, so the GEMM adds it and the weight-gradient GEMM sums its gr
 ``dY · W[a, b]ᵀ`` per kernel offset, each added into the strided input positions that offset
 reads (col2im by offsets, no ``np.add.at``); a model's first layer skips it.
 
-Working memory of one call: the column matrix (``N·OH·OW·kh·kw·C`` floats), the padded input
-when there is padding, and in backward the padded input gradient; these are reused across
-steps (``conv_math.Buffers``). ``predict`` runs in batches, so it stays bounded for any
+Working memory of one call: the column matrix (``N·OH·OW·(kh·kw·C + 1)`` floats), the padded
+input when there is padding, and in backward the padded input gradient and one kernel offset's
+share of it (``N·OH·OW·C``); these are reused across steps once nothing references them
+(``conv_math.Buffers``), so a training step holds one set per call. ``predict`` runs in batches, so it stays bounded for any
 number of samples.
 
 The transposed convolution is the same arithmetic in the other direction: its forward is
@@ -21,8 +22,8 @@ import numpy as np
 from .. import activations, constraints, initializers, regularizers
 from ..tape import keeping_state
 from ..utils import checks
-from .conv_math import (Buffers, effective_size, normalize_padding, normalize_tuple, offset_view, output_length,
-                        pads_for, patches, transpose_crop, transpose_output_length)
+from .conv_math import (Buffers, effective_size, gram_into, normalize_padding, normalize_tuple, offset_view,
+                        output_length, pads_for, patches, transpose_crop, transpose_output_length)
 from .spatial_base import SpatialLayer
 
 
@@ -192,15 +193,12 @@ class Conv(ActivatedSpatialLayer):
             grouped = view.reshape(n, oh, ow, kh, kw, g, cg)  # a view: C splits into (groups, C/groups)
             np.copyto(col.reshape(g, n, oh, ow, kh, kw, cg), grouped.transpose(5, 0, 1, 2, 3, 4, 6))
             columns = col
-        if xp is not None:
-            buffers.give("padded", xp)
         with_ones = col is not None and g == 1 and self.use_bias
         if with_ones:
             weights = buffers.take("weights", (k + 1, f), dtype)
             weights[:k] = kernel4.reshape(k, f)
             weights[k] = self.bias.value
             z = columns @ weights
-            buffers.give("weights", weights)
         elif g == 1:
             z = columns @ kernel4.reshape(k, f)
         else:
@@ -211,8 +209,6 @@ class Conv(ActivatedSpatialLayer):
         keep = training or keeping_state()
         if keep:
             self._cache = (columns, col, (n, h, w, c), (pt, pl), (oh, ow), dtype)
-        elif col is not None:
-            buffers.give("col", col)
         return self._activate(self.from_nhwc(z.reshape(n, oh, ow, f)), keep)
 
     # -- backward --------------------------------------------------------------------------------
@@ -229,19 +225,16 @@ class Conv(ActivatedSpatialLayer):
         if self.trainable:
             if with_ones:
                 both = self._buffers.take("weights", (k + 1, f), dtype)
-                np.matmul(columns.T, g2, out=both)  # the last row, against the ones: the bias gradient
+                gram_into(columns, g2, both)  # the last row, against the ones: the bias gradient
                 self.kernel.grad_buffer().reshape(k, f)[...] = both[:k]
                 self.bias.grad_buffer()[...] = both[k]
-                self._buffers.give("weights", both)
             elif g == 1:
-                np.matmul(columns.T, g2, out=self.kernel.grad_buffer().reshape(k, f))
+                gram_into(columns, g2, self.kernel.grad_buffer().reshape(k, f))
             else:
                 dw = np.matmul(columns.transpose(0, 2, 1), per_group)  # (groups, K, F/groups)
                 self.kernel.grad_buffer().reshape(k, g, f // g)[...] = dw.transpose(1, 0, 2)
             if self.use_bias and not with_ones:
                 np.add.reduce(g2, axis=0, out=self.bias.grad_buffer())
-        if col is not None:
-            self._buffers.give("col", col)
         if not self.input_grad_needed:
             return None
         strides, dilation = _row(self.strides, self.rank), _row(self.dilation_rate, self.rank)
@@ -268,10 +261,8 @@ class Conv(ActivatedSpatialLayer):
                         wt = kernel4[a, b].reshape(cg, g, f // g).transpose(1, 2, 0)  # (groups, F/g, C/g)
                         np.matmul(per_group, wt, out=part)  # (groups, M, C/groups)
                         target += part.transpose(1, 0, 2).reshape(n, oh, ow, c)
-            self._buffers.give("part", part)
             if padded:
                 dx = dxp[:, pt:pt + h, pl:pl + w].copy()
-                self._buffers.give("grad", dxp)
             else:
                 dx = dxp
         return self._input_layout(dx)
@@ -408,9 +399,7 @@ class ConvTranspose(ActivatedSpatialLayer):
             for b in range(kw):
                 np.matmul(x2, kernel4[a, b].T, out=part)
                 offset_view(full, a, b, strides, dilation, (h, w))[...] += part.reshape(n, h, w, f)
-        self._buffers.give("part", part)
         z = full[:, ct:ct + oh, cl:cl + ow].copy()
-        self._buffers.give("full", full)
         if self.use_bias:
             z += self.bias.value
         keep = training or keeping_state()
@@ -429,7 +418,6 @@ class ConvTranspose(ActivatedSpatialLayer):
         full[:, ct:ct + oh, cl:cl + ow] = g  # the rest stays zero: those outputs were cut off
         col = self._buffers.take("col", (n * h * w, kh * kw * f), dtype)
         np.copyto(col.reshape(n, h, w, kh, kw, f), patches(full, (kh, kw), strides, dilation, (h, w)))
-        self._buffers.give("gradfull", full)
         if self.trainable:
             np.matmul(col.T, x2, out=self.kernel.grad_buffer().reshape(kh * kw * f, c))
             if self.use_bias:
@@ -437,7 +425,6 @@ class ConvTranspose(ActivatedSpatialLayer):
         dx = None
         if self.input_grad_needed:
             dx = (col @ kernel4.reshape(kh * kw * f, c)).reshape(n, h, w, c)
-        self._buffers.give("col", col)
         if dx is None:
             return None
         if self.rank == 1:

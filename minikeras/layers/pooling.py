@@ -67,7 +67,7 @@ class Pooling(SpatialLayer):
         return xp
 
     def _input_gradient(self, shape, pads, dxp):
-        """The input gradient from the padded one; ``dxp`` may be given back once cut."""
+        """The input gradient, cut from the padded one, in the layer's layout."""
         pt, pb, pl, pr = pads
         n, h, w, c = shape
         if any(pads):
@@ -112,8 +112,6 @@ class MaxPooling(Pooling):
                 else:
                     np.maximum(y, v, out=y)
             choice = ("offsets", which, offsets)
-        if source is not x4:
-            self._buffers.give("padded", source)
         if keep:
             self._cache = (x4.shape, pads, (oh, ow), strides, choice, y.dtype)
         return self.from_nhwc(y)
@@ -165,8 +163,6 @@ class AveragePooling(Pooling):
             for b in range(pool[1]):
                 if a or b:
                     y += offset_view(source, a, b, strides, (1, 1), (oh, ow))
-        if source is not x4:
-            self._buffers.give("padded", source)
         if any(pads):
             scale = 1 / self._counts(x4.shape, pads, (oh, ow), pool, strides, y.dtype)
         else:

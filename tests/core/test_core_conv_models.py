@@ -64,14 +64,35 @@ def test_predict_streams_in_batches_and_buffers_are_reused():
     x = RNG.random((300, 12, 12, 1)).astype("float32")
     full = model.predict(x, batch_size=64, verbose=0)
     np.testing.assert_allclose(full[:10], model.predict(x[:10], verbose=0), rtol=1e-6, atol=1e-7)
-    conv = model.layers[0]
-    free = conv._buffers._free
-    assert all(len(v) <= 2 for v in free.values())
+    buffers = model.layers[0]._buffers
     model.compile("adam", "sparse_categorical_crossentropy")
     model.train_on_batch(x[:32], np.zeros(32, int))
-    col = free["col"][0]
-    model.train_on_batch(x[32:64], np.zeros(32, int))
-    assert free["col"][0] is col  # the column matrix of the next step is the same array
+    cols = [id(a) for a in buffers.held("col")]  # ids only: holding the arrays would keep them in use
+    for start in (32, 64, 96):
+        model.train_on_batch(x[start:start + 32], np.zeros(32, int))
+    assert [id(a) for a in buffers.held("col")] == cols  # the same array, step after step
+
+
+def test_a_buffer_still_referenced_is_never_handed_out_again():
+    from minikeras.layers.conv_math import Buffers
+    buffers = Buffers()
+    first = buffers.take("col", (3, 4), np.float32)
+    second = buffers.take("col", (3, 4), np.float32)
+    assert second is not first  # the first is still held here
+    first_id = id(first)
+    del first
+    assert id(buffers.take("col", (3, 4), np.float32)) == first_id
+    layer = L.Conv2D(2, 3, activation="tanh")
+    layer.build_for((None, 6, 6, 1))
+    x = RNG.normal(size=(2, 6, 6, 1)).astype("float32")
+    r = RNG.normal(size=(2, 4, 4, 2)).astype("float32")
+    layer.call(x, training=True)
+    cache = layer._cache  # e.g. a persistent tape's snapshot of the first call
+    layer.call(2 * x, training=True)
+    layer._cache = cache
+    first_grad = layer.backward_preactivation(r)
+    layer.call(x, training=True)
+    np.testing.assert_allclose(layer.backward_preactivation(r), first_grad, rtol=1e-6)
 
 
 @pytest.mark.parametrize("make, shape, message", [
@@ -152,3 +173,13 @@ def test_transposed_and_depthwise_layers_train_in_a_model():
     model.compile(keras.optimizers.Adam(0.01), "mse")
     history = model.fit(x, y, epochs=10, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_the_blocked_weight_gradient_equals_the_whole_product():
+    from minikeras.layers.conv_math import gram_into
+    a = RNG.random((20000, 10)).astype(np.float32)
+    b = RNG.random((20000, 32)).astype(np.float32)
+    out = np.empty((10, 32), np.float32)
+    np.testing.assert_allclose(gram_into(a, b, out), a.astype(np.float64).T @ b, rtol=1e-5)
+    wide = RNG.random((300, 40)).astype(np.float32)
+    np.testing.assert_allclose(gram_into(wide, wide, np.empty((40, 40), np.float32)), wide.T @ wide, rtol=1e-6)
