@@ -177,7 +177,7 @@ def value_of(x):
     return value if isinstance(value, np.ndarray) and hasattr(x, "grad_buffer") else x
 
 
-# The gradient a scalar float32 target starts from (read-only: entries never write to it).
+# The gradient a scalar target starts from (read-only: entries never write to it).
 UNIT = np.ones((), np.float32)
 UNIT.flags.writeable = False
 
@@ -248,9 +248,8 @@ class Tape:
         self.replay.written.clear()
         if seed is None:
             value = target.value
-            if type(value) is np.float32 or (type(value) is np.ndarray and value.shape == () and
-                                             value.dtype == np.float32):
-                seed = UNIT  # a float32 loss: the read-only 1 that entries may recognise
+            if isinstance(value, np.generic) or (type(value) is np.ndarray and value.shape == ()):
+                seed = UNIT  # a scalar loss: the read-only 1 that entries may recognise
             else:
                 value = np.asarray(value)
                 seed = np.empty(value.shape, value.dtype)

@@ -30,7 +30,7 @@ def loss_on_tape(tape, loss, y, y_pred, sample_weight, weight=None):
         node = y_pred
     if weight is not None:
         value, grad = value * weight, grad * weight
-    total = Tracer(value if type(value) is np.float32 else np.asarray(value))
+    total = Tracer(value if isinstance(value, np.generic) else np.asarray(value))  # (a float64 sum stays one)
 
     def vjp(g):
         return (grad if g is UNIT else grad * g.astype(grad.dtype),)
