@@ -10,11 +10,10 @@ added about 0.25 ms of CPU per batch, more than it can hide. So by default
 and timed, and a reader thread starts only if reading took at least half the training
 time between reads (a cold disk, a slow generator).
 """
+import threading
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-
-from ..optimizers.blas_threads import READER_THREAD_PREFIX, reading
 
 _END = object()
 
@@ -42,7 +41,7 @@ class Prefetcher:
         self._load = load
         self._pull_in_worker = workers == 1
         self._depth = max(depth, workers)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=READER_THREAD_PREFIX)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="minikeras-prefetch")
         self._pending = deque()  # (task or None when pulled by the worker, future), oldest first
         self._finished = False
         self._closed = False
@@ -50,13 +49,8 @@ class Prefetcher:
             self._submit()
 
     def _pull_and_load(self):
-        with reading():  # (the optimizer may stop OpenBLAS's idle threads only between reads)
-            task = next(self._tasks, _END)
-            return (task, None) if task is _END else (task, self._load(task))
-
-    def _read(self, task):
-        with reading():
-            return self._load(task)
+        task = next(self._tasks, _END)
+        return (task, None) if task is _END else (task, self._load(task))
 
     def _submit(self):
         if self._finished:
@@ -68,7 +62,7 @@ class Prefetcher:
         if task is _END:
             self._finished = True
             return
-        self._pending.append((task, self._pool.submit(self._read, task)))
+        self._pending.append((task, self._pool.submit(self._load, task)))
 
     def __iter__(self):
         return self

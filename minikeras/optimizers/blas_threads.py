@@ -12,11 +12,8 @@ batch 32: 3.34 -> 2.66 ms per step. OpenBLAS starts its threads again at the nex
 ``release()`` calls OpenBLAS's ``blas_thread_shutdown_`` (the function OpenBLAS itself
 runs before a ``fork``). Stopping the threads while another thread is inside OpenBLAS
 would break that call, so ``release()`` does nothing unless it runs in the main thread
-and every other Python thread alive is one of minikeras's update threads, tqdm's monitor
-(the progress bar's, which only reads the time), or one of minikeras's data readers
-(``models/prefetch.py``) while it waits: a reader runs every read inside ``reading()``, and
-``release()`` holds the same lock, so no read (which may be user code calling BLAS) starts
-or runs while the threads are stopped. It also does
+and every other Python thread alive is one of minikeras's update threads or tqdm's monitor
+(the progress bar's, which only reads the time). It also does
 nothing when NumPy's BLAS is not OpenBLAS with its own pthreads server (sequential and
 OpenMP builds are left alone), or when the environment variable
 ``MINIKERAS_RELEASE_BLAS_THREADS`` is ``0``.
@@ -28,9 +25,6 @@ from . import openblas
 
 ENABLED = os.environ.get("MINIKERAS_RELEASE_BLAS_THREADS", "1") != "0"
 OWN_THREAD_PREFIX = "minikeras-update"
-READER_THREAD_PREFIX = "minikeras-prefetch"
-_reads_lock = threading.Lock()
-_reads_in_progress = 0
 _GET_PARALLEL = ("openblas_get_parallel", "openblas_get_parallel64_", "scipy_openblas_get_parallel64_",
                  "scipy_openblas_get_parallel")
 _shutdown = None
@@ -56,23 +50,8 @@ def _only_own_threads():
     main = threading.main_thread()
     if threading.current_thread() is not main:
         return False
-    return all(t is main or t.name.startswith((OWN_THREAD_PREFIX, READER_THREAD_PREFIX))
-               or type(t).__module__.startswith("tqdm") for t in threading.enumerate())
-
-
-class reading:
-    """Marks a data reader's read (``with reading(): ...``): ``release()`` waits for none to run."""
-
-    def __enter__(self):
-        global _reads_in_progress
-        with _reads_lock:
-            _reads_in_progress += 1
-
-    def __exit__(self, *exc):
-        global _reads_in_progress
-        with _reads_lock:
-            _reads_in_progress -= 1
-        return False
+    return all(t is main or t.name.startswith(OWN_THREAD_PREFIX) or type(t).__module__.startswith("tqdm")
+               for t in threading.enumerate())
 
 
 def release():
@@ -82,7 +61,5 @@ def release():
         return
     if not _looked_up:
         _shutdown, _looked_up = _find_shutdown(), True
-    if _shutdown is not None:
-        with _reads_lock:  # a reader cannot start a read (or be in one) while the threads stop
-            if _reads_in_progress == 0 and _only_own_threads():
-                _shutdown()
+    if _shutdown is not None and _only_own_threads():
+        _shutdown()

@@ -2,7 +2,6 @@
 it must never change a result, and must hold back whenever another thread could be
 inside OpenBLAS."""
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -39,40 +38,6 @@ def test_release_holds_back_while_another_thread_is_alive():
     finally:
         stop.set()
         other.join()
-
-
-def test_release_runs_beside_an_idle_data_reader_and_holds_back_during_a_read():
-    """The data readers (models/prefetch.py) no longer switch the release off: it runs while a
-    reader waits, and never while a read (possibly user code calling BLAS) is in progress."""
-    from minikeras.models.prefetch import Prefetcher
-    reading, may_finish = threading.Event(), threading.Event()
-
-    def load(task):
-        if task == 1:
-            reading.set()
-            may_finish.wait(10)
-        return task
-
-    calls = []
-    saved = blas_threads._shutdown, blas_threads._looked_up
-    blas_threads._shutdown, blas_threads._looked_up = lambda: calls.append(1), True
-    try:
-        with Prefetcher(iter(range(3)), load, workers=1, depth=1) as batches:
-            assert next(batches) == 0
-            assert reading.wait(10)  # the reader is inside the read of task 1
-            blas_threads.release()
-            assert calls == [], "released while a reader was reading"
-            may_finish.set()
-            assert next(batches) == 1
-            assert next(batches) == 2
-            deadline = time.monotonic() + 10  # the reader's last pull (the end) finishes: it only waits now
-            while blas_threads._reads_in_progress and time.monotonic() < deadline:
-                time.sleep(0.01)
-            blas_threads.release()
-            assert calls == [1], "held back beside an idle reader"
-    finally:
-        blas_threads._shutdown, blas_threads._looked_up = saved
-        may_finish.set()
 
 
 def test_release_holds_back_outside_the_main_thread():
