@@ -89,7 +89,7 @@ def _one_thread_each():
     optimizer-update thread per rank, unless the environment chose other numbers."""
     if not any(name in os.environ for name in _THREAD_VARIABLES):
         os.environ["OMP_NUM_THREADS"] = "1"  # for processes this one starts
-        from ..optimizers import openblas
+        from ..blas import openblas
         for library in openblas.libraries():
             for name in _SET_THREADS:
                 set_threads = getattr(library, name, None)

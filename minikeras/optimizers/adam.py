@@ -1,7 +1,7 @@
 """Adam and AdamW."""
 import numpy as np
 
-from .openblas import axpby
+from ..blas.openblas import axpby
 from .optimizer import Optimizer, elementwise
 
 

@@ -1,7 +1,7 @@
 """Adamax."""
 import numpy as np
 
-from .openblas import axpby
+from ..blas.openblas import axpby
 from .optimizer import Optimizer, elementwise
 
 

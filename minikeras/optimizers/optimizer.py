@@ -12,7 +12,8 @@ from ..distribution import data_parallel as _parallel
 from ..utils import checks
 from ..utils.errors import unexpected_keyword
 from ..variable import Variable
-from . import blas_threads, schedules
+from ..blas import threads as blas_threads
+from . import schedules
 
 # Elementwise updates run over cache-sized pieces: each piece of every array an update reads
 # (weight, gradient, slots, one scratch buffer) is 512 KB, so they stay in the nearest caches

@@ -1,7 +1,7 @@
 """RMSprop."""
 import numpy as np
 
-from .openblas import axpby
+from ..blas.openblas import axpby
 from .optimizer import Optimizer, elementwise
 
 

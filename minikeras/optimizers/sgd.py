@@ -1,7 +1,7 @@
 """SGD with optional (Nesterov) momentum."""
 import numpy as np
 
-from .openblas import axpby
+from ..blas.openblas import axpby
 from .optimizer import CHEAP_PARALLEL_MIN, Optimizer, elementwise
 
 

@@ -104,7 +104,7 @@ def _gradients(step):
 @pytest.mark.parametrize("axpby", ["openblas", "numpy"])
 @pytest.mark.parametrize("case", SPEC["optimizers"], ids=_ids(SPEC["optimizers"], ["class_name", "kwargs"]))
 def test_optimizer_trajectory_matches_keras(case, axpby, monkeypatch):
-    from minikeras.optimizers import openblas
+    from minikeras.blas import openblas
     if axpby == "numpy":  # the NumPy path every optimizer takes when NumPy's BLAS has no saxpby
         monkeypatch.setattr(openblas, "_saxpby", None)
     optimizer = getattr(keras.optimizers, case["class_name"])(**case["kwargs"])

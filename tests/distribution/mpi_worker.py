@@ -265,7 +265,7 @@ SCENARIOS = {"gradients": lambda tmp: gradients(), "cnn_gradients": cnn_gradient
 
 def openblas_threads():
     """The thread count of the OpenBLAS NumPy loaded (None without OpenBLAS)."""
-    from minikeras.optimizers import openblas
+    from minikeras.blas import openblas
     for library in openblas.libraries():
         for name in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_", "openblas_get_num_threads",
                      "scipy_openblas_get_num_threads"):

@@ -5,7 +5,7 @@ BLAS one must really be in use where NumPy ships OpenBLAS (its pip wheels do).""
 import numpy as np
 import pytest
 
-from minikeras.optimizers import openblas
+from minikeras.blas import openblas
 
 
 def _arrays(shape, seed=0):
@@ -23,7 +23,7 @@ def _expected(a, x, b, y):
 def test_axpby_gives_the_formula(path, shape, a, b, monkeypatch):
     if path == "numpy":
         monkeypatch.setattr(openblas, "_saxpby", None)
-    elif openblas._saxpby is None:
+    elif openblas.saxpby() is None:
         pytest.skip("NumPy's BLAS has no saxpby")
     x, y = _arrays(shape)
     expected = _expected(a, x, b, y)
@@ -59,4 +59,14 @@ def test_axpby_falls_back_to_numpy_for_arrays_blas_cannot_take(kind):
 def test_numpys_openblas_wheel_provides_saxpby():
     if not openblas.libraries():
         pytest.skip("NumPy's BLAS is not OpenBLAS")
-    assert openblas._saxpby is not None
+    assert openblas.saxpby() is not None
+
+
+def test_importing_minikeras_maps_no_blas_library():
+    """The BLAS code loads lazily: importing minikeras looks nothing up (issue 19)."""
+    import subprocess
+    import sys
+    code = ("import minikeras, minikeras.blas.openblas as o, minikeras.blas.threads as t; "
+            "print(o._libraries is None, o._saxpby is o._UNRESOLVED, t._looked_up)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "True", "False"]

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import minikeras as keras
-from minikeras.optimizers import blas_threads, optimizer
+from minikeras.blas import threads as blas_threads
+from minikeras.optimizers import optimizer
 
 
 def test_matrix_products_are_right_after_the_threads_are_stopped():

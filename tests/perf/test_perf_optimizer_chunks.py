@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from minikeras import optimizers
-from minikeras.optimizers import openblas
+from minikeras.blas import openblas
 from minikeras.optimizers import optimizer as optimizer_module
 from minikeras.variable import Variable
 
@@ -50,7 +50,7 @@ def _reference_sgd(w, grads, lr=0.01, momentum=0.9, nesterov=False):
 @pytest.fixture(params=["openblas", "numpy"])
 def axpby_path(request, monkeypatch):
     """Run a test with OpenBLAS's saxpby (when NumPy's BLAS has it) and with the NumPy fallback."""
-    if request.param == "openblas" and openblas._saxpby is None:
+    if request.param == "openblas" and openblas.saxpby() is None:
         pytest.skip("NumPy's BLAS has no saxpby")
     if request.param == "numpy":
         monkeypatch.setattr(openblas, "_saxpby", None)

@@ -1,6 +1,6 @@
 """The OpenBLAS library NumPy loaded, for what NumPy does not expose.
 
-Two things the optimizers need from it: stopping its idle threads (``blas_threads``) and
+Two things the optimizers need from it: stopping its idle threads (``threads.py``) and
 ``saxpby``, ``y = a·x + b·y`` in one pass over memory where NumPy needs three
 (``axpby`` below). Everything here is optional: without OpenBLAS (Accelerate, MKL, another
 operating system) ``libraries()`` is empty and the callers use plain NumPy.
@@ -68,7 +68,16 @@ def _find_saxpby():
     return None
 
 
-_saxpby = _find_saxpby() if os.environ.get("MINIKERAS_BLAS_AXPBY", "1") != "0" else None
+_UNRESOLVED = object()
+_saxpby = _UNRESOLVED  # looked up at the first axpby (importing minikeras maps no library)
+
+
+def saxpby():
+    """OpenBLAS's checked ``cblas_saxpby``, or None (no OpenBLAS, or ``MINIKERAS_BLAS_AXPBY=0``)."""
+    global _saxpby
+    if _saxpby is _UNRESOLVED:
+        _saxpby = _find_saxpby() if os.environ.get("MINIKERAS_BLAS_AXPBY", "1") != "0" else None
+    return _saxpby
 
 
 def axpby(a, x, b, y, tmp):
@@ -79,9 +88,10 @@ def axpby(a, x, b, y, tmp):
     ``y``'s shape, which may be ``x`` itself). The two differ only in float32 rounding.
     Set the environment variable ``MINIKERAS_BLAS_AXPBY=0`` to always use NumPy.
     """
-    if (_saxpby is not None and x.dtype == _FLOAT32 and y.dtype == _FLOAT32 and x.size == y.size
+    function = _saxpby if _saxpby is not _UNRESOLVED else saxpby()
+    if (function is not None and x.dtype == _FLOAT32 and y.dtype == _FLOAT32 and x.size == y.size
             and x.flags.c_contiguous and y.flags.c_contiguous):
-        _saxpby(y.size, a, x.ctypes.data, 1, b, y.ctypes.data, 1)
+        function(y.size, a, x.ctypes.data, 1, b, y.ctypes.data, 1)
         return
     np.multiply(x, a, out=tmp)
     if b != 1:
