@@ -265,14 +265,7 @@ class Conv(ActivatedSpatialLayer):
                 dx = dxp[:, pt:pt + h, pl:pl + w].copy()
             else:
                 dx = dxp
-        return self._input_layout(dx)
-
-    def _input_layout(self, dx):
-        if self.rank == 1:
-            dx = dx[:, 0]
-        if self.data_format == "channels_first":
-            dx = np.ascontiguousarray(np.moveaxis(dx, -1, 1))
-        return dx
+        return self.from_nhwc(dx)
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
@@ -425,13 +418,7 @@ class ConvTranspose(ActivatedSpatialLayer):
         dx = None
         if self.input_grad_needed:
             dx = (col @ kernel4.reshape(kh * kw * f, c)).reshape(n, h, w, c)
-        if dx is None:
-            return None
-        if self.rank == 1:
-            dx = dx[:, 0]
-        if self.data_format == "channels_first":
-            dx = np.ascontiguousarray(np.moveaxis(dx, -1, 1))
-        return dx
+        return None if dx is None else self.from_nhwc(dx)
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,

@@ -116,11 +116,7 @@ class DepthwiseBase(ActivatedSpatialLayer):
                                                    self.depthwise_kernel.shape[-2:])
 
     def _input_layout(self, dx):
-        if self.rank == 1:
-            dx = dx[:, 0]
-        if self.data_format == "channels_first":
-            dx = np.moveaxis(dx, -1, 1)
-        return np.ascontiguousarray(dx)
+        return np.ascontiguousarray(self.from_nhwc(dx))  # (from_nhwc may return a view)
 
     def _depthwise_config(self):
         return {"depth_multiplier": self.depth_multiplier, "kernel_size": self.kernel_size, "strides": self.strides,

@@ -433,7 +433,7 @@ class Layer:
                 setattr(layer, name, value)
             layer.input_grad_needed = needs_input_grad
             trainable = layer.trainable
-            again = layer in replay.layers_done
+            again, stash = layer in replay.layers_done, ()
             if again and trainable:  # called again: add this call's weight gradients to the earlier ones'
                 stash = [(v, v.grad.copy()) for v in layer._variables if v.trainable and v.grad is not None]
             if grad_logits is None:
@@ -445,7 +445,7 @@ class Layer:
             for name in per_call:
                 setattr(layer, name, None)
             if again:
-                for variable, previous in stash if trainable else ():
+                for variable, previous in stash:
                     variable.grad += previous
             else:
                 replay.layers_done.add(layer)
